@@ -1,0 +1,1 @@
+"""Database access: the private cluster, the engine and the migrations."""

@@ -1,0 +1,1 @@
+"""Loading: read → normalise (CRS, encoding, validity) → write (staging table + atomic swap)."""

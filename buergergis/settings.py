@@ -1,0 +1,110 @@
+"""Typed settings from the environment (``BUERGERGIS_*``; ``DATABASE_URL`` wins).
+
+Settings are read once per app (``create_app``) or CLI invocation, never at import time.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All configuration of BürgerGIS. Every field can be set as ``BUERGERGIS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="BUERGERGIS_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "BUERGERGIS_DATABASE_URL"),
+        description="PostgreSQL/PostGIS URL. Without it the private cluster under var/ is used.",
+    )
+    root: Path = Field(default=PROJECT_ROOT, description="Project root (layers/, data/, var/).")
+    var_dir: Path | None = Field(default=None, description="Runtime state; default <root>/var.")
+    layers_dir: Path | None = Field(
+        default=None, description="Layer definitions; default <root>/layers."
+    )
+    pg_port: int = Field(default=54329, description="Loopback port of the private cluster.")
+    pg_user: str = Field(default="buergergis", description="Database role of the private cluster.")
+    pg_database: str = Field(
+        default="buergergis", description="Database name in the private cluster."
+    )
+    pg_os_user: str = Field(
+        default="buergergis",
+        description="Unprivileged OS user that runs the cluster when started as root.",
+    )
+    storage_srid: int = Field(default=25832, description="SRID of stored layer geometries.")
+    keep_versions: int = Field(
+        default=5, ge=1, description="How many earlier layer versions are kept."
+    )
+    statement_timeout_ms: int = Field(default=15000, description="Statement timeout for requests.")
+    pool_size: int = Field(default=8, description="SQLAlchemy pool size per process.")
+    secret_key: str | None = Field(
+        default=None, description="Flask secret key; generated under var/ when unset."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:5000", description="Public base URL of the service."
+    )
+    cache_control: str = Field(
+        default="public, max-age=60, must-revalidate",
+        description="Cache-Control for API responses.",
+    )
+    tile_cache_control: str = Field(
+        default="public, max-age=300, must-revalidate", description="Cache-Control for tiles."
+    )
+    items_default_limit: int = Field(default=10, ge=1)
+    items_max_limit: int = Field(default=10000, ge=1)
+    tile_cache_max_mb: int = Field(default=512, description="Size bound of the disk tile cache.")
+    basemap_url: str = Field(
+        default="https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png",
+        description="Basemap tile URL template; empty disables the basemap.",
+    )
+    basemap_attribution: str = Field(default="© GeoBasis-DE / BKG (basemap.de)")
+    frame_ancestors: str = Field(
+        default="'self' https://www.hameln.de https://hameln.de",
+        description="CSP frame-ancestors for /embed.",
+    )
+    upload_max_mb: int = Field(default=200, description="Largest accepted upload.")
+    log_level: str = Field(default="INFO")
+
+    @cached_property
+    def var(self) -> Path:
+        """Directory for runtime state (cluster, caches, COGs)."""
+        return (self.var_dir or self.root / "var").resolve()
+
+    @cached_property
+    def layers_path(self) -> Path:
+        """Directory holding ``*.yaml`` layer definitions."""
+        return (self.layers_dir or self.root / "layers").resolve()
+
+    @cached_property
+    def pg_socket_dir(self) -> Path:
+        """Unix socket directory of the private cluster."""
+        return self.var / "pg" / "run"
+
+    def sqlalchemy_url(self) -> str:
+        """The URL SQLAlchemy connects to (psycopg 3 driver)."""
+        if self.database_url:
+            url = self.database_url
+            for prefix in ("postgresql://", "postgres://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        return (
+            f"postgresql+psycopg://{self.pg_user}@/{self.pg_database}"
+            f"?host={self.pg_socket_dir}&port={self.pg_port}"
+        )
+
+    def libpq_url(self) -> str:
+        """A plain libpq URL (for psql, ogr2ogr, pgbench and peer servers)."""
+        return self.sqlalchemy_url().replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides (tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Everything that talks SQL: catalog, features, tiles, layer versions. Never sees Flask."""

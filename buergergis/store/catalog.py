@@ -1,0 +1,116 @@
+"""Read access to the layer catalog (``buergergis.layer``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from buergergis.catalog.models import Attribute, RasterLayer, VectorLayer
+from buergergis.catalog.parse import parse_definition
+from buergergis.store.sql import layer_view
+
+_COLUMNS = """id, kind, definition, origin, public, version, feature_count, geometry_type, bbox,
+    storage_srid, source_checksum, loaded_at, report, data_table, raster_path"""
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """A layer as the service sees it: its definition plus the state of its live version."""
+
+    definition: VectorLayer | RasterLayer
+    origin: str
+    version: int
+    feature_count: int | None
+    geometry_type: str | None
+    bbox: tuple[float, float, float, float] | None
+    storage_srid: int | None
+    source_checksum: str | None
+    loaded_at: datetime | None
+    report: dict[str, Any]
+    data_table: str | None
+    raster_path: str | None
+
+    @property
+    def id(self) -> str:
+        """Layer id (a validated slug)."""
+        return self.definition.id
+
+    @property
+    def kind(self) -> str:
+        """``vector`` or ``raster``."""
+        return self.definition.kind
+
+    @property
+    def public(self) -> bool:
+        """Visible to anonymous requests."""
+        return self.definition.public
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a version has been loaded and is live."""
+        return self.version > 0
+
+    @property
+    def relation(self) -> str:
+        """Quoted live relation for SQL (vector layers)."""
+        return layer_view(self.id)
+
+    @property
+    def attributes(self) -> tuple[Attribute, ...]:
+        """Published attributes as loaded (always explicit in stored definitions)."""
+        if isinstance(self.definition, VectorLayer):
+            return self.definition.attributes or ()
+        return ()
+
+
+def _record(row: Any) -> LayerRecord:
+    return LayerRecord(
+        definition=parse_definition(row.definition, f"catalog:{row.id}"),
+        origin=row.origin,
+        version=row.version,
+        feature_count=row.feature_count,
+        geometry_type=row.geometry_type,
+        bbox=tuple(row.bbox) if row.bbox else None,
+        storage_srid=row.storage_srid,
+        source_checksum=row.source_checksum,
+        loaded_at=row.loaded_at,
+        report=row.report or {},
+        data_table=row.data_table,
+        raster_path=row.raster_path,
+    )
+
+
+def get_layer(
+    conn: Connection, layer_id: str, *, include_private: bool = False
+) -> LayerRecord | None:
+    """One layer, or ``None`` if unknown (or private and not requested)."""
+    row = conn.execute(
+        text(f"SELECT {_COLUMNS} FROM buergergis.layer WHERE id = :id"),  # noqa: S608
+        {"id": layer_id},
+    ).one_or_none()
+    if row is None or (not row.public and not include_private):
+        return None
+    return _record(row)
+
+
+def list_layers(
+    conn: Connection, *, include_private: bool = False, loaded_only: bool = True
+) -> list[LayerRecord]:
+    """All layers ordered by category and title."""
+    rows = conn.execute(
+        text(
+            f"SELECT {_COLUMNS} FROM buergergis.layer"  # noqa: S608
+            " WHERE (public OR :private) AND (version > 0 OR NOT :loaded)"
+            " ORDER BY definition->>'category', definition->>'title', id"
+        ),
+        {"private": include_private, "loaded": loaded_only},
+    )
+    return [_record(r) for r in rows]
+
+
+def layer_versions(conn: Connection) -> dict[str, int]:
+    """Current version of every layer (cheap; used for cache validators)."""
+    return {r.id: r.version for r in conn.execute(text("SELECT id, version FROM buergergis.layer"))}

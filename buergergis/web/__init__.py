@@ -1,0 +1,97 @@
+"""Flask wiring: app state, error handlers, request logging and the blueprints of each area."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import Engine
+
+from buergergis.db.engine import make_engine
+from buergergis.settings import Settings
+
+log = logging.getLogger("buergergis.request")
+
+#: Blueprint modules in registration order; each exposes ``bp`` (and optionally ``init_app``).
+BLUEPRINTS = (
+    "buergergis.web.health",
+    "buergergis.web.ogc",
+    "buergergis.web.tiles",
+    "buergergis.web.maps",
+    "buergergis.web.services",
+    "buergergis.admin.views",
+)
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What every request needs: settings and the engine."""
+
+    settings: Settings
+    engine: Engine
+
+
+def state() -> AppState:
+    """The state of the current app."""
+    result: AppState = current_app.extensions["buergergis"]
+    return result
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Attach settings/engine, errors, logging and every available blueprint."""
+    from buergergis.web.errors import register_error_handlers
+
+    app.config["SECRET_KEY"] = settings.secret_key or _secret_key(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_mb * 1024 * 1024
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["buergergis"] = AppState(settings, make_engine(settings))
+    register_error_handlers(app)
+    _request_logging(app)
+    for name in BLUEPRINTS:
+        _register(app, name)
+
+
+def _register(app: Flask, module_name: str) -> None:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if not exc.name or not module_name.startswith(exc.name):
+            raise
+        return
+    if hasattr(module, "init_app"):
+        module.init_app(app)
+    app.register_blueprint(module.bp)
+
+
+def _secret_key(settings: Settings) -> str:
+    path = settings.var / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _request_logging(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response: ResponseReturnValue) -> ResponseReturnValue:
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        if log.isEnabledFor(logging.DEBUG) or getattr(response, "status_code", 200) >= 500:
+            log.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.full_path,
+                getattr(response, "status_code", "-"),
+                elapsed,
+            )
+        return response
