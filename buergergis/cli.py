@@ -87,3 +87,7 @@ def main() -> None:
     except BuergerGISError as exc:
         click.echo(f"Fehler: {exc.description}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -84,7 +84,7 @@ CATEGORIES = (
 )
 
 AttributeType = Literal["text", "integer", "float", "boolean", "date", "datetime", "json"]
-SourceFormat = Literal["shapefile", "gpkg", "geojson", "flatgeobuf", "csv", "gtiff"]
+SourceFormat = Literal["shapefile", "gpkg", "geojson", "flatgeobuf", "filegdb", "csv", "gtiff"]
 
 
 class _Strict(BaseModel):

@@ -13,6 +13,7 @@ from buergergis.cli import Context, pass_ctx
 from buergergis.db.engine import make_engine
 from buergergis.errors import BuergerGISError, DefinitionError
 from buergergis.ingest.pipeline import load_layer
+from buergergis.ingest.sources import guess_kind
 from buergergis.settings import Settings
 
 
@@ -32,6 +33,17 @@ def load_command(ctx: Context, layer_ids: tuple[str, ...], load_all: bool, chang
         raise click.UsageError(f"Unbekannte Layer: {', '.join(unknown)}")
     selected = [definitions[i] for i in (layer_ids or sorted(definitions))]
     engine = make_engine(settings, application_name="buergergis-load")
+    try:
+        failures = _load_all(engine, settings, selected, changed)
+    finally:
+        engine.dispose()
+    if failures:
+        raise SystemExit(1)
+
+
+def _load_all(
+    engine: Engine, settings: Settings, selected: list[VectorLayer | RasterLayer], changed: bool
+) -> int:
     failures = 0
     for definition in selected:
         if changed and _unchanged(engine, settings, definition):
@@ -47,8 +59,7 @@ def load_command(ctx: Context, layer_ids: tuple[str, ...], load_all: bool, chang
             )
             continue
         click.echo(f"{result.report.summary()}\n  → Version {result.version} ist live")
-    if failures:
-        raise SystemExit(1)
+    return failures
 
 
 def _unchanged(engine: Engine, settings: Settings, definition: VectorLayer | RasterLayer) -> bool:
@@ -92,8 +103,7 @@ def import_command(
             path=str(file.resolve()), crs=crs, encoding=encoding, layer=layer
         ).model_dump(exclude_none=True),
     }
-    if file.suffix.lower() in {".tif", ".tiff", ".hgt"}:
-        data["kind"] = "raster"
+    data["kind"] = guess_kind(file)
     definition = parse_definition(data, f"--id {layer_id}")
     if isinstance(definition, VectorLayer) and layer_id in _yaml_ids(settings):
         raise DefinitionError(

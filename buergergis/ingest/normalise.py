@@ -221,12 +221,22 @@ def _has_time(series: pd.Series) -> bool:
     return bool(len(values) and (values.dt.normalize() != values).any())
 
 
-def infer_attributes(frame: pd.DataFrame) -> tuple[Attribute, ...]:
-    """Attributes for every non-geometry column, with safe names and inferred types."""
+def infer_attributes(
+    frame: pd.DataFrame, report: LoadReport | None = None
+) -> tuple[Attribute, ...]:
+    """Attributes for every non-geometry column, with safe names and inferred types.
+
+    Binary columns (BLOBs) cannot be published as attributes and are left out with a note.
+    """
     taken: set[str] = set()
     attrs = []
+    geometry_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     for col in frame.columns:
-        if col == frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else False:
+        if col == geometry_name:
+            continue
+        if _is_binary(frame[col]):
+            if report is not None:
+                report.note(f"Binärspalte '{col}' wird nicht veröffentlicht")
             continue
         name = safe_column_name(str(col), taken)
         title = str(col) if name != str(col) else None
@@ -234,3 +244,8 @@ def infer_attributes(frame: pd.DataFrame) -> tuple[Attribute, ...]:
             Attribute(name=name, source=str(col), type=infer_type(frame[col]), title=title)
         )
     return tuple(attrs)
+
+
+def _is_binary(series: pd.Series) -> bool:
+    values = series.dropna()
+    return bool(len(values)) and isinstance(values.iloc[0], bytes | bytearray | memoryview)

@@ -53,7 +53,7 @@ def prepare_vector(
     geoms, keep, family = normalise.clean_geometries(frame.geometry.to_numpy(), report)
     frame = frame.loc[keep].reset_index(drop=True)
     geoms = normalise.to_storage(geoms[keep], crs, settings.storage_srid)
-    attributes = definition.attributes or normalise.infer_attributes(frame)
+    attributes = definition.attributes or normalise.infer_attributes(frame, report)
     effective = definition.model_copy(update={"attributes": attributes})
     gids, fids = feature_ids(frame, definition.id_column)
     return PreparedLayer(

@@ -170,7 +170,7 @@ def _publish(
     actor: str,
     action: str,
 ) -> list[str]:
-    report.written = 1
+    report.read = report.written = 1
     data = report.to_dict() | {"raster": meta}
     stats = versions.VersionStats(
         feature_count=0,

@@ -153,7 +153,7 @@ def _from_wkt(values: pd.Series) -> gpd.GeoSeries:
         r"CIRCULARSTRING|COMPOUNDCURVE|CURVEPOLYGON|MULTICURVE|MULTISURFACE", case=False, regex=True
     ).any():
         raise LoadError("Kurvengeometrien (z. B. CircularString) werden nicht unterstützt.")
-    if text.str.contains(r"^\s*(TIN|POLYHEDRALSURFACE|TRIANGLE)", case=False, regex=True).any():
+    if text.str.contains(r"^\s*(?:TIN|POLYHEDRALSURFACE|TRIANGLE)", case=False, regex=True).any():
         raise LoadError("Geometrietyp TIN/PolyhedralSurface wird nicht unterstützt.")
     try:
         return gpd.GeoSeries(

@@ -22,7 +22,7 @@ VECTOR_SUFFIXES = {
     ".csv": "csv",
 }
 RASTER_SUFFIXES = {".tif": "gtiff", ".tiff": "gtiff", ".hgt": "gtiff"}
-SUPPORTED = "Shapefile (Ordner, .shp oder .zip), GeoPackage, GeoJSON, FlatGeobuf, CSV, GeoTIFF"
+SUPPORTED = "Shapefile (Ordner, .shp oder .zip), GeoPackage, GeoJSON, FlatGeobuf, Esri File-Geodatabase (.gdb), CSV, GeoTIFF"
 
 #: Limits for archives named in layer definitions and imports (uploads have stricter ones).
 MAX_UNPACKED_BYTES = 8 * 1024**3
@@ -41,6 +41,8 @@ class ResolvedSource:
 def detect_format(path: Path) -> str:
     """Format from the file name; unsupported formats are refused with the supported list."""
     suffix = path.suffix.lower()
+    if suffix == ".gdb" and path.is_dir():
+        return "filegdb"
     fmt = VECTOR_SUFFIXES.get(suffix) or RASTER_SUFFIXES.get(suffix)
     if fmt is None:
         raise LoadError(
@@ -55,6 +57,9 @@ def _shapefile_members(shp: Path) -> tuple[Path, ...]:
 
 
 def _pick_in_folder(folder: Path, layer: str | None) -> Path:
+    gdbs = sorted(p for p in folder.rglob("*.gdb") if p.is_dir())
+    if len(gdbs) == 1:
+        return gdbs[0]
     candidates = sorted(
         p
         for p in folder.rglob("*")
@@ -90,22 +95,21 @@ def resolve(path: Path, layer: str | None, workdir: Path) -> ResolvedSource:
     """Resolve ``path`` to one readable file; zips are unpacked safely into ``workdir``."""
     if not path.exists():
         raise LoadError(f"Quelle nicht gefunden: {path}")
+    if path.is_dir() and path.suffix.lower() == ".gdb":
+        return ResolvedSource(
+            path, "filegdb", tuple(sorted(p for p in path.rglob("*") if p.is_file()))
+        )
     if path.is_file() and path.suffix.lower() == ".zip":
         path = unpack_zip(path, workdir)
     target = _pick_in_folder(path, layer) if path.is_dir() else path
     fmt = detect_format(target)
-    members = _shapefile_members(target) if fmt == "shapefile" else (target,)
     if fmt == "shapefile":
-        check_shapefile_parts(target)
-    return ResolvedSource(target, fmt, members)
-
-
-def check_shapefile_parts(shp: Path) -> None:
-    """A Shapefile needs its .shx and .dbf (GDAL can rebuild .shx, but a missing .dbf loses data)."""
-    names = {p.suffix.lower() for p in _shapefile_members(shp)}
-    missing = [s for s in (".shx", ".dbf") if s not in names]
-    if missing:
-        raise LoadError(f"Zum Shapefile {shp.name} fehlt: {', '.join(missing)}.")
+        return ResolvedSource(target, fmt, _shapefile_members(target))
+    if fmt == "filegdb":
+        return ResolvedSource(
+            target, fmt, tuple(sorted(p for p in target.rglob("*") if p.is_file()))
+        )
+    return ResolvedSource(target, fmt, (target,))
 
 
 def unpack_zip(archive: Path, workdir: Path) -> Path:
@@ -145,6 +149,19 @@ def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) ->
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zf.open(info) as src, dest.open("wb") as out:
         shutil.copyfileobj(src, out, 1024 * 1024)
+
+
+def guess_kind(path: Path) -> str:
+    """'raster' for GeoTIFF/HGT files (also inside a zip), else 'vector'."""
+    suffix = path.suffix.lower()
+    if suffix in RASTER_SUFFIXES:
+        return "raster"
+    if suffix == ".zip" and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            suffixes = {PurePosixPath(n).suffix.lower() for n in zf.namelist()}
+        if suffixes & set(RASTER_SUFFIXES) and not suffixes & set(VECTOR_SUFFIXES):
+            return "raster"
+    return "vector"
 
 
 def checksum(paths: tuple[Path, ...]) -> str:

@@ -20,6 +20,7 @@ log = logging.getLogger("buergergis.request")
 #: Blueprint modules in registration order; each exposes ``bp`` (and optionally ``init_app``).
 BLUEPRINTS = (
     "buergergis.web.health",
+    "buergergis.web.static",
     "buergergis.web.ogc",
     "buergergis.web.tiles",
     "buergergis.web.maps",
@@ -44,6 +45,7 @@ def state() -> AppState:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Attach settings/engine, errors, logging and every available blueprint."""
+    from buergergis.web.caching import init_http
     from buergergis.web.errors import register_error_handlers
 
     app.config["SECRET_KEY"] = settings.secret_key or _secret_key(settings)
@@ -52,6 +54,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["buergergis"] = AppState(settings, make_engine(settings))
     register_error_handlers(app)
+    init_http(app)
     _request_logging(app)
     for name in BLUEPRINTS:
         _register(app, name)

@@ -13,7 +13,7 @@ def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(hashtext('buergergis.migrate'))"))
-        connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"))
         connection.execute(text("CREATE SCHEMA IF NOT EXISTS buergergis"))
         connection.commit()
         context.configure(

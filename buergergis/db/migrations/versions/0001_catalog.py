@@ -19,8 +19,8 @@ def upgrade() -> None:
     """Catalog tables in schema ``buergergis``; layer tables live in ``layerdata``, views in ``layers``."""
     op.execute("CREATE SCHEMA IF NOT EXISTS layerdata")
     op.execute("CREATE SCHEMA IF NOT EXISTS layers")
-    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
     op.create_table(
         "layer",
         sa.Column("id", sa.Text, primary_key=True),

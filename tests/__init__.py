@@ -1,0 +1,1 @@
+"""BürgerGIS test suite (a package, so tests import shared helpers as ``tests.…``)."""

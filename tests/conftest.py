@@ -1,0 +1,151 @@
+"""Shared fixtures: a real PostGIS database per test session (and xdist worker), apps, data.
+
+Without ``DATABASE_URL`` the project's private cluster under ``var/`` is started. Each
+session gets a fresh database (``bg_test_<random>``), migrated with Alembic, dropped at the
+end. With ``CI=true`` missing services or ``../shared/data`` fail instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from buergergis import create_app
+from buergergis.db.engine import make_engine
+from buergergis.db.migrate import upgrade
+from buergergis.settings import PROJECT_ROOT, Settings, load_settings
+
+SHARED_DATA = (PROJECT_ROOT.parent / "shared" / "data").resolve()
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, fail in CI: missing services or data must never pass silently there."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _server_settings() -> Settings:
+    settings = load_settings()
+    if not settings.database_url:
+        from buergergis.db.cluster import ensure_database
+
+        ensure_database(settings)
+    return settings
+
+
+def _admin_url(settings: Settings) -> str:
+    return (
+        make_url(settings.sqlalchemy_url())
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a fresh, migrated database for this session."""
+    server = _server_settings()
+    name = f"bg_test_{secrets.token_hex(4)}"
+    admin = _admin_url(server)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server.sqlalchemy_url()).set(database=name).render_as_string(hide_password=False)
+    upgrade(load_settings(database_url=url))
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private var/ for caches and COGs of this session."""
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, var_dir: Path) -> Settings:
+    """Settings pointing at the session database and a temporary var/."""
+    return load_settings(database_url=database_url, var_dir=var_dir, secret_key="test-secret")
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    """The SQLAlchemy engine for the session database."""
+    eng = make_engine(settings, application_name="buergergis-tests")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Flask:
+    """The app built by the one factory, against the session database."""
+    application = create_app(
+        {
+            "database_url": settings.database_url,
+            "var_dir": settings.var,
+            "secret_key": "test-secret",
+        }
+    )
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (official data and edge cases); required in CI."""
+    require(SHARED_DATA.is_dir(), f"{SHARED_DATA} fehlt")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project root with freshly generated demo data and the repository's layers/."""
+    from buergergis.demo.generate import generate
+
+    root = tmp_path_factory.mktemp("demo")
+    generate(root / "data")
+    (root / "layers").symlink_to(PROJECT_ROOT / "layers")
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_settings(settings: Settings, demo_root: Path) -> Settings:
+    """Settings whose root holds the demo data (so layers/*.yaml resolve)."""
+    return load_settings(
+        database_url=settings.database_url,
+        var_dir=settings.var,
+        root=demo_root,
+        secret_key="test-secret",
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_layers(demo_settings: Settings, engine: Engine) -> list[str]:
+    """Load every demo layer once per session; returns their ids."""
+    from buergergis.catalog.parse import load_definitions
+    from buergergis.ingest.pipeline import load_layer
+
+    ids = []
+    for definition in load_definitions(demo_settings.layers_path, demo_settings.root):
+        load_layer(engine, demo_settings, definition)
+        ids.append(definition.id)
+    return ids
