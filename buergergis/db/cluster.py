@@ -448,6 +448,10 @@ def _config_text(settings: Settings, paths: ClusterPaths) -> str:
         "maintenance_work_mem": "128MB",
         "effective_cache_size": "1GB",
         "jit": "off",
+        # A private single-node cluster needs no WAL for replication: with wal_level=minimal a
+        # COPY into a table created in the same transaction (every layer load) skips the WAL.
+        "wal_level": "minimal",
+        "max_wal_senders": 0,
         "logging_collector": "off",  # pg_ctl -l sends the server's stderr to the log file
         "log_line_prefix": "%m [%p] %q%u@%d ",
         "log_min_duration_statement": "2s",

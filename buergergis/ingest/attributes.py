@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,15 @@ _FALSE = {"false", "f", "0", "nein", "n", "no", "falsch", ""}
 
 @dataclass
 class Columns:
-    """Published attribute values as Python lists, ready for COPY."""
+    """Published attribute values, cast to their types (pandas Series, one per attribute)."""
 
     attributes: tuple[Attribute, ...]
-    values: dict[str, list[Any]]
+    series: dict[str, pd.Series]
+
+    @cached_property
+    def values(self) -> dict[str, list[Any]]:
+        """The same values as Python lists (``None`` for missing), for previews and diffs."""
+        return {name: _to_python(s) for name, s in self.series.items()}
 
 
 def _find(frame: pd.DataFrame, name: str) -> str:
@@ -45,11 +51,11 @@ def _find(frame: pd.DataFrame, name: str) -> str:
 
 def select_columns(frame: pd.DataFrame, attributes: tuple[Attribute, ...]) -> Columns:
     """Cast each published attribute from its source column (errors name column and value)."""
-    values = {}
+    series = {}
     for attr in attributes:
-        series = frame[_find(frame, attr.source or attr.name)]
-        values[attr.name] = _to_python(cast(series, attr))
-    return Columns(attributes, values)
+        source = frame[_find(frame, attr.source or attr.name)]
+        series[attr.name] = cast(source, attr).reset_index(drop=True)
+    return Columns(attributes, series)
 
 
 def cast(series: pd.Series, attr: Attribute) -> pd.Series:
@@ -139,14 +145,7 @@ _CASTERS = {
 
 def _to_python(series: pd.Series) -> list[Any]:
     objects = series.astype(object)
-    return [None if _is_na(v) else v for v in objects.tolist()]
-
-
-def _is_na(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return objects.where(series.notna(), None).tolist()
 
 
 def feature_ids(frame: pd.DataFrame, id_column: str | None) -> tuple[np.ndarray, list[str]]:

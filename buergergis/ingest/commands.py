@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
 
 from buergergis.catalog.models import RasterLayer, Source, VectorLayer, slugify
 from buergergis.catalog.parse import json_schema, load_definitions, parse_definition
 from buergergis.cli import Context, pass_ctx
-from buergergis.db.engine import make_engine
 from buergergis.errors import BuergerGISError, DefinitionError
-from buergergis.ingest.pipeline import load_layer
 from buergergis.ingest.sources import guess_kind
 from buergergis.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @click.command("load")
@@ -32,6 +33,8 @@ def load_command(ctx: Context, layer_ids: tuple[str, ...], load_all: bool, chang
     if unknown:
         raise click.UsageError(f"Unbekannte Layer: {', '.join(unknown)}")
     selected = [definitions[i] for i in (layer_ids or sorted(definitions))]
+    from buergergis.db.engine import make_engine
+
     engine = make_engine(settings, application_name="buergergis-load")
     try:
         failures = _load_all(engine, settings, selected, changed)
@@ -44,6 +47,8 @@ def load_command(ctx: Context, layer_ids: tuple[str, ...], load_all: bool, chang
 def _load_all(
     engine: Engine, settings: Settings, selected: list[VectorLayer | RasterLayer], changed: bool
 ) -> int:
+    from buergergis.ingest.pipeline import load_layer
+
     failures = 0
     for definition in selected:
         if changed and _unchanged(engine, settings, definition):
@@ -109,6 +114,9 @@ def import_command(
         raise DefinitionError(
             f"'{layer_id}' ist in layers/ definiert; bitte 'buergergis load {layer_id}' nutzen."
         )
+    from buergergis.db.engine import make_engine
+    from buergergis.ingest.pipeline import load_layer
+
     engine = make_engine(settings, application_name="buergergis-import")
     result = load_layer(
         engine, settings, definition, origin="import", action="import", show_progress=True

@@ -1,0 +1,75 @@
+"""``make bench``: every benchmark in one run, side by side; writes ``docs/benchmarks.md``.
+
+Each section is a module with ``run(report, settings, engine)``. A section that fails is
+reported as failed in the document (and makes the run exit non-zero), never silently left out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Iterator
+
+from sqlalchemy import Engine
+
+from buergergis.db.engine import make_engine
+from buergergis.db.migrate import upgrade
+from buergergis.settings import PROJECT_ROOT, Settings, load_settings
+
+SECTIONS = ("bench.load", "bench.features", "bench.tiles")
+
+
+@contextlib.contextmanager
+def bench_context() -> Iterator[tuple[Settings, Engine]]:
+    """Settings and engine for the benchmark database (the private cluster unless DATABASE_URL)."""
+    settings = load_settings()
+    if not settings.database_url:
+        from buergergis.db.cluster import ensure_database
+
+        ensure_database(settings)
+    upgrade(settings)
+    engine = make_engine(settings, application_name="buergergis-bench")
+    try:
+        yield settings, engine
+    finally:
+        engine.dispose()
+
+
+def _header() -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    return [
+        "# Benchmarks",
+        "",
+        f"Erzeugt von `make bench` am {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC auf {os.cpu_count()} Kernen "
+        f"({cpu}, {platform.system()} {platform.release()}), Python {platform.python_version()}.",
+        "Alle Dienste laufen auf demselben Rechner gegen dieselbe PostgreSQL/PostGIS-Datenbank;",
+        "Lastgenerator `wrk` bzw. `pgbench` auf demselben Rechner (Loopback). Die Zahlen schwanken",
+        "zwischen Läufen um einige Prozent; Tests enthalten bewusst keine Zeit-Zusicherungen.",
+        "",
+    ]
+
+
+def main(sections: tuple[str, ...] = SECTIONS) -> int:
+    """Run the sections, write the document, return an exit code."""
+    report = _header()
+    failed = []
+    with bench_context() as (settings, engine):
+        for name in sections:
+            try:
+                importlib.import_module(name).run(report, settings, engine)
+            except Exception as exc:  # a failed section is reported, not hidden
+                traceback.print_exc()
+                failed.append(name)
+                report += [f"## {name}: FEHLGESCHLAGEN", "", f"`{type(exc).__name__}: {exc}`", ""]
+    (PROJECT_ROOT / "docs" / "benchmarks.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    print("\n".join(report))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(tuple(sys.argv[1:]) or SECTIONS))
