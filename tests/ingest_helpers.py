@@ -22,7 +22,11 @@ class CliResult:
 def run_cli(settings: Settings, *args: str) -> CliResult:
     """Invoke ``buergergis ARGS`` in-process with the session's database and var/."""
     _register()
-    env = {"DATABASE_URL": settings.database_url or "", "BUERGERGIS_VAR_DIR": str(settings.var)}
+    env = {
+        "DATABASE_URL": settings.database_url or "",
+        "BUERGERGIS_VAR_DIR": str(settings.var),
+        "BUERGERGIS_ROOT": str(settings.root),
+    }
     result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=True)
     if result.exception and not isinstance(result.exception, SystemExit):
         from buergergis.errors import BuergerGISError
