@@ -16,17 +16,37 @@ from buergergis.settings import PROJECT_ROOT
 #: (package path in node_modules, files or folders to copy, target folder in static/vendor)
 VENDOR: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("leaflet/dist", ("leaflet.js", "leaflet.css", "images"), "leaflet"),
-    ("leaflet.markercluster/dist", ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"), "leaflet.markercluster"),
-    ("leaflet.fullscreen", ("Control.FullScreen.js", "Control.FullScreen.css", "icon-fullscreen.svg"), "leaflet.fullscreen"),
-    ("leaflet.locatecontrol/dist", ("L.Control.Locate.min.js", "L.Control.Locate.min.css"), "leaflet.locatecontrol"),
+    (
+        "leaflet.markercluster/dist",
+        ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"),
+        "leaflet.markercluster",
+    ),
+    (
+        "leaflet.fullscreen",
+        ("Control.FullScreen.js", "Control.FullScreen.css", "icon-fullscreen.svg"),
+        "leaflet.fullscreen",
+    ),
+    (
+        "leaflet.locatecontrol/dist",
+        ("L.Control.Locate.min.js", "L.Control.Locate.min.css"),
+        "leaflet.locatecontrol",
+    ),
     ("maplibre-gl/dist", ("maplibre-gl.js", "maplibre-gl.css"), "maplibre-gl"),
     ("@maplibre/maplibre-gl-leaflet", ("leaflet-maplibre-gl.js",), "maplibre-gl-leaflet"),
-    ("swagger-ui-dist", ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"), "swagger-ui"),
+    (
+        "swagger-ui-dist",
+        ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"),
+        "swagger-ui",
+    ),
     ("axe-core", ("axe.min.js",), "axe-core"),
     ("bootstrap/dist", ("css/bootstrap.min.css", "js/bootstrap.bundle.min.js"), "bootstrap"),
-    ("@fortawesome/fontawesome-free", ("css/all.min.css", "webfonts"), "fontawesome"),
+    ("@fortawesome/fontawesome-free", ("css/all.min.css", "webfonts", "svgs/solid"), "fontawesome"),
     ("jquery/dist", ("jquery.min.js",), "jquery"),
-    ("leaflet.awesome-markers/dist", ("leaflet.awesome-markers.js", "leaflet.awesome-markers.css", "images"), "leaflet.awesome-markers"),
+    (
+        "leaflet.awesome-markers/dist",
+        ("leaflet.awesome-markers.js", "leaflet.awesome-markers.css", "images"),
+        "leaflet.awesome-markers",
+    ),
 )
 
 
