@@ -18,6 +18,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     ``config`` overrides settings fields (tests pass e.g. ``{"database_url": ...}``).
     """
+    from flask import Flask
+
     from buergergis.settings import load_settings
     from buergergis.web import init_app
 
