@@ -58,7 +58,7 @@ demo: setup
 
 run: setup demo
 	exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$${PORT:-5000} --workers $${WORKERS:-2} \
-	  --worker-class gthread --threads 4 --access-logfile - 'buergergis:create_app()'
+	  --worker-class gthread --threads 4 --timeout 300 --access-logfile - 'buergergis:create_app()'
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_PATHS)

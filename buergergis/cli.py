@@ -5,6 +5,7 @@ Each area registers its own command group here; commands read settings when they
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -31,7 +32,38 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 
-@click.group()
+#: Every command, imported only when it runs (``buergergis --help`` and each command stay fast).
+COMMANDS: dict[str, str] = {
+    "db": "buergergis.db.commands:db_group",
+    "migrate": "buergergis.db.commands:migrate_command",
+    "load": "buergergis.ingest.commands:load_command",
+    "import": "buergergis.ingest.commands:import_command",
+    "schema": "buergergis.ingest.commands:schema_command",
+    "demo": "buergergis.demo.commands:demo_group",
+    "tiles": "buergergis.tiles.commands:tiles_group",
+    "user": "buergergis.admin.commands:user_group",
+    "token": "buergergis.admin.commands:token_group",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """All command names, sorted."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the command, or ``None`` for unknown names."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=LazyGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Mehr Ausgaben.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
@@ -43,39 +75,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.ensure_object(Context)
 
 
-def _register() -> None:
-    from buergergis.db.commands import db_group, migrate_command
-    from buergergis.ingest.commands import import_command, load_command, schema_command
-
-    cli.add_command(db_group)
-    cli.add_command(migrate_command)
-    cli.add_command(load_command)
-    cli.add_command(import_command)
-    cli.add_command(schema_command)
-    for name in (
-        "buergergis.tiles.commands",
-        "buergergis.admin.commands",
-        "buergergis.demo.commands",
-    ):
-        _maybe_register(name)
-
-
-def _maybe_register(module_name: str) -> None:
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if not exc.name or not module_name.startswith(exc.name):
-            raise
-        return
-    for command in getattr(module, "COMMANDS", ()):
-        cli.add_command(command)
-
-
 def main() -> None:
     """Console-script entry point; user errors end with a message, not a traceback."""
-    _register()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

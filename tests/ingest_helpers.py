@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
-from buergergis.cli import _register, cli
+from buergergis.cli import cli
 from buergergis.settings import Settings
 
 
@@ -21,7 +21,6 @@ class CliResult:
 
 def run_cli(settings: Settings, *args: str) -> CliResult:
     """Invoke ``buergergis ARGS`` in-process with the session's database and var/."""
-    _register()
     env = {
         "DATABASE_URL": settings.database_url or "",
         "BUERGERGIS_VAR_DIR": str(settings.var),

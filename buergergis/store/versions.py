@@ -31,7 +31,12 @@ class VersionStats:
 
 
 def lock_layer(conn: Connection, layer_id: str) -> None:
-    """Serialise all changes to one layer (transaction-scoped advisory lock)."""
+    """Serialise all changes to one layer (transaction-scoped advisory lock).
+
+    Changing a layer may take longer than a request's statement timeout (index builds on
+    large layers), so the timeout is lifted for this transaction only.
+    """
+    conn.execute(text("SET LOCAL statement_timeout = 0"))
     conn.execute(
         text("SELECT pg_advisory_xact_lock(hashtext('buergergis.layer'), hashtext(:id))"),
         {"id": layer_id},
