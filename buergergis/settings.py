@@ -51,11 +51,12 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:5000", description="Public base URL of the service."
     )
     cache_control: str = Field(
-        default="public, max-age=60, must-revalidate",
-        description="Cache-Control for API responses.",
+        default="public, no-cache",
+        description="Cache-Control for API responses (no-cache: clients revalidate with a cheap 304).",
     )
     tile_cache_control: str = Field(
-        default="public, max-age=300, must-revalidate", description="Cache-Control for tiles."
+        default="public, no-cache",
+        description="Cache-Control for tiles (no-cache: a reloaded layer's old tiles are never shown).",
     )
     items_default_limit: int = Field(default=10, ge=1)
     items_max_limit: int = Field(default=10000, ge=1)
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
         description="CSP frame-ancestors for /embed.",
     )
     upload_max_mb: int = Field(default=200, description="Largest accepted upload.")
+    session_cookie_secure: bool | None = Field(default=None, description="Secure flag of the staff session cookie; default: on when public_url is https.")  # fmt: skip
     log_level: str = Field(default="INFO")
 
     @cached_property

@@ -149,3 +149,116 @@ def demo_layers(demo_settings: Settings, engine: Engine) -> list[str]:
         load_layer(engine, demo_settings, definition)
         ids.append(definition.id)
     return ids
+
+
+# --- live_server: a real HTTP server for real clients (OWSLib, GDAL, Chromium) ---------------
+# Added by the OGC API engineer; shared by every area that needs a socket. The server runs in
+# its own process: GDAL (pyogrio) keeps the GIL while it downloads, so a server thread in the
+# test process would deadlock.
+
+_LIVE_SERVER = """
+import logging
+import sys
+from werkzeug.serving import make_server
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+from buergergis import create_app
+app = create_app({"database_url": sys.argv[1], "var_dir": sys.argv[2], "secret_key": "test-secret"})
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """Serve the app (session database, session var/) on a free loopback port in a child
+    process; yields the base URL without a trailing slash."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LIVE_SERVER, str(settings.database_url), str(settings.var)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = f"http://127.0.0.1:{int(proc.stdout.readline())}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+# --- browser fixtures (citizen map, embeds, staff journey, services) -------------------------
+# One Chromium per session (Debian's /usr/bin/chromium driven by Playwright; never downloaded),
+# the app served with a basemap from a second local origin so that tests run without network.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--use-angle=swiftshader",  # WebGL (MapLibre) without a GPU
+    "--enable-unsafe-swiftshader",
+]
+
+
+@pytest.fixture(scope="session")
+def tile_hits() -> list[str]:
+    """Basemap tile requests seen by the helper origin."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def other_origin(tile_hits: list[str]) -> Iterator[str]:
+    """A second origin: serves basemap tiles and pages that embed the map in an iframe."""
+    from tests.maps_support import helper_app, serve
+
+    with serve(lambda url: helper_app(tile_hits)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def map_server(settings: Settings, other_origin: str) -> Iterator[str]:
+    """The app on a free port, its basemap on ``other_origin`` (which may frame the embed)."""
+    from tests.maps_support import serve
+
+    def factory(url: str) -> Flask:
+        return create_app(
+            {
+                "database_url": settings.database_url,
+                "var_dir": settings.var,
+                "secret_key": "test-secret",
+                "public_url": url,
+                "basemap_url": f"{other_origin}/tiles/{{z}}/{{x}}/{{y}}.png",
+                "basemap_attribution": "Testkarte",
+                "frame_ancestors": f"'self' {other_origin}",
+            }
+        )
+
+    with serve(factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Headless Chromium (Debian package) for the whole session."""
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} fehlt")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -47,7 +47,7 @@ def request_key() -> tuple[str, str, str]:
 
 def not_modified(etag: str, cache_control: str) -> Response | None:
     """A 304 response when ``If-None-Match`` matches ``etag`` (weak comparison)."""
-    if etag in request.if_none_match or "*" in request.if_none_match:
+    if request.if_none_match.contains_weak(etag) or request.if_none_match.star_tag:
         response = Response(status=304)
         response.set_etag(etag, weak=True)
         response.headers["Cache-Control"] = cache_control

@@ -1,0 +1,176 @@
+"""HTML pages of the staff area: login, overview, layers with versions, audit log, accounts."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_user, logout_user
+
+from buergergis.admin.auth import add_account, authenticate, change_account
+from buergergis.admin.blueprint import admin_only, bp, login_limits, safe_next, settings, staff
+from buergergis.admin.forms import (
+    AccountChangeForm,
+    AccountForm,
+    ConfirmForm,
+    LoginForm,
+    RollbackForm,
+    UploadForm,
+    form_errors,
+)
+from buergergis.admin.publish import export_yaml, rollback_layer
+from buergergis.errors import BuergerGISError, InvalidParameter, NotFound
+from buergergis.store import audit, history, users
+from buergergis.store.catalog import LayerRecord, get_layer, list_layers
+from buergergis.web import state
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Log in with name and password (rate limited)."""
+    form = LoginForm()
+    if request.method == "GET":
+        return render_template("admin/login.html", form=form)
+    with login_limits(per_address=True):
+        return _login_attempt(form)
+
+
+def _login_attempt(form: LoginForm) -> ResponseReturnValue:
+    with login_limits(per_address=False):
+        if not form.validate_on_submit():
+            return render_template("admin/login.html", form=form), 400
+        user = authenticate(state().engine, form.name.data, form.password.data)
+    if user is None:
+        return render_template("admin/login.html", form=form, failed=True), 401
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    return redirect(safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """End the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+def index() -> str:
+    """Overview: all layers (also private ones) and the upload form."""
+    with state().engine.connect() as conn:
+        layers = list_layers(conn, include_private=True, loaded_only=False)
+    return render_template(
+        "admin/index.html", layers=layers, upload_form=UploadForm(), confirm=ConfirmForm()
+    )
+
+
+def layer_record(layer_id: str) -> LayerRecord:
+    """A layer including private ones, or 404."""
+    with state().engine.connect() as conn:
+        record = get_layer(conn, layer_id, include_private=True)
+    if record is None:
+        raise NotFound(f"Layer '{layer_id}' gibt es nicht.")
+    return record
+
+
+@bp.get("/layers/<layer_id>")
+def layer_view(layer_id: str) -> str:
+    """A layer: metadata, kept versions with rollback, its audit entries (admins)."""
+    record = layer_record(layer_id)
+    with state().engine.connect() as conn:
+        versions = history.list_versions(conn, layer_id)
+        entries = audit.entries(conn, layer_id=layer_id, limit=50) if staff().is_admin else []
+    return render_template(
+        "admin/layer.html",
+        record=record,
+        versions=versions,
+        entries=entries,
+        rollback=RollbackForm(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/layers/<layer_id>/rollback")
+def layer_rollback(layer_id: str) -> ResponseReturnValue:
+    """Make a kept version live again."""
+    form = RollbackForm()
+    if not form.validate():
+        raise InvalidParameter("Bitte eine gültige Version wählen.")
+    result = rollback_layer(settings(), state().engine, layer_id, form.version.data, staff().name)
+    flash(
+        f"Version {form.version.data} ist wieder live (als neue Version {result.version}).",
+        "success",
+    )
+    return redirect(url_for("admin.layer_view", layer_id=layer_id))
+
+
+@bp.get("/layers/<layer_id>/export.yaml")
+def layer_export(layer_id: str) -> Response:
+    """Download the layer's definition as YAML."""
+    body = export_yaml(settings(), layer_record(layer_id))
+    response = Response(body, mimetype="application/yaml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{layer_id}.yaml"'
+    return response
+
+
+@bp.get("/audit")
+@admin_only
+def audit_view() -> str:
+    """The audit log, newest first (admins)."""
+    before = request.args.get("vor", type=int)
+    with state().engine.connect() as conn:
+        entries = audit.entries(conn, limit=100, before=before)
+    return render_template("admin/audit.html", entries=entries)
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@admin_only
+def accounts() -> ResponseReturnValue:
+    """List accounts and create new ones (admins)."""
+    form, status = AccountForm(), 200
+    if form.validate_on_submit():
+        try:
+            add_account(
+                state().engine,
+                form.name.data,
+                form.password.data,
+                form.role.data,
+                actor=staff().name,
+            )
+            flash(f"Konto {form.name.data.strip().lower()} angelegt.", "success")
+            return redirect(url_for("admin.accounts"))
+        except BuergerGISError as exc:
+            form.name.errors = [*form.name.errors, exc.description]
+    if request.method == "POST":
+        status = 400
+    with state().engine.connect() as conn:
+        listed = users.list_accounts(conn)
+    return render_template(
+        "admin/accounts.html",
+        form=form,
+        accounts=listed,
+        change=AccountChangeForm(),
+        errors=form_errors(form),
+    ), status
+
+
+@bp.post("/accounts/<name>")
+@admin_only
+def account_change(name: str) -> ResponseReturnValue:
+    """Change role, active flag or password of an account (admins; not one's own role)."""
+    form = AccountChangeForm()
+    if not form.validate():
+        raise InvalidParameter("Ungültige Angaben: " + "; ".join(sum(form.errors.values(), [])))
+    if name == staff().name and (form.role.data != "admin" or not form.active.data):
+        raise InvalidParameter("Das eigene Konto kann nicht herabgestuft oder deaktiviert werden.")
+    change_account(
+        state().engine,
+        name,
+        actor=staff().name,
+        role=form.role.data,
+        active=bool(form.active.data),
+        password=form.password.data or None,
+    )
+    flash(f"Konto {name} geändert.", "success")
+    return redirect(url_for("admin.accounts"))

@@ -1,0 +1,204 @@
+"""HTML pages of an upload: the upload form, the Upload-Doktor, publish, replace, discard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from buergergis.admin.blueprint import bp, settings, staff, upload_of
+from buergergis.admin.doctor import Preview, PreviewOptions, build_preview, csv_columns
+from buergergis.admin.forms import (
+    ConfirmForm,
+    PublishForm,
+    ReplaceForm,
+    UploadForm,
+    encoding_choices,
+    form_errors,
+)
+from buergergis.admin.publish import publish_upload, replace_layer
+from buergergis.admin.uploads import Upload, discard, stage
+from buergergis.catalog.models import slugify
+from buergergis.errors import BuergerGISError, InvalidParameter
+from buergergis.store.catalog import list_layers
+from buergergis.web import state
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+def upload_form() -> ResponseReturnValue:
+    """Upload a file; refused files are explained on the same page."""
+    form, error, status = UploadForm(), None, 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                data = form.file.data
+                upload = stage(settings(), data.stream, data.filename, staff().name)
+                return redirect(url_for("admin.upload_view", upload_id=upload.id))
+            except BuergerGISError as exc:
+                error, status = exc.description, exc.status
+        else:
+            error = "; ".join(sum(form.errors.values(), []))
+    max_mb = settings().upload_max_mb
+    return render_template("admin/upload.html", form=form, error=error, max_mb=max_mb), status
+
+
+@bp.get("/uploads/<upload_id>")
+def upload_view(upload_id: str) -> ResponseReturnValue:
+    """The Upload-Doktor: preview, checks, and the publish and replace forms."""
+    upload = upload_of(upload_id)
+    context = doctor_context(upload, request.args)
+    return render_template("admin/doctor.html", **context), context["status"]
+
+
+def doctor_context(
+    upload: Upload,
+    args: Any,
+    publish: PublishForm | None = None,
+    replace: ReplaceForm | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """Everything the doctor page shows; errors become a message on the page, not a 500."""
+    status, preview, options = 200, None, PreviewOptions()
+    try:
+        options = PreviewOptions.from_mapping(args)
+        choose = len(upload.datasets) > 1 and not options.dataset
+        if not choose:
+            preview = build_preview(settings(), state().engine, upload, options)
+    except BuergerGISError as exc:
+        error, status = error or exc.description, exc.status
+    dataset = preview.dataset if preview else _chosen(upload, options)
+    columns = (
+        csv_columns(upload, dataset, options.encoding)
+        if dataset and dataset.format == "csv"
+        else []
+    )
+    return {
+        "upload": upload,
+        "options": options,
+        "dataset": dataset,
+        "preview": preview,
+        "columns": columns,
+        "error": error,
+        "status": status if error is None or status != 200 else 400,
+        "encodings": encoding_choices(),
+        "publish": _with_choices(publish, preview)
+        if publish
+        else _publish_form(upload, options, preview),
+        "replace": replace or _replace_form(options),
+        "targets": replaceable_layers(),
+        "confirm": ConfirmForm(),
+        "basemap": settings().basemap_url,
+        "basemap_attribution": settings().basemap_attribution,
+    }
+
+
+def _chosen(upload: Upload, options: PreviewOptions) -> Any:
+    try:
+        return upload.dataset(options.dataset)
+    except BuergerGISError:
+        return None
+
+
+def _options_into(
+    form: PublishForm | ReplaceForm, options: PreviewOptions, preview: Preview | None
+) -> None:
+    form.dataset.data = options.dataset or (preview.dataset.key if preview else "")
+    form.encoding.data = options.encoding or ""
+    form.crs.data = options.crs or (preview.crs.used or "" if preview else "")
+    form.x.data, form.y.data = options.x or "", options.y or ""
+
+
+def _publish_form(upload: Upload, options: PreviewOptions, preview: Preview | None) -> PublishForm:
+    form = PublishForm(formdata=None)
+    form.id.data = slugify(upload.filename.rsplit(".", 1)[0])
+    form.title.data = upload.filename.rsplit(".", 1)[0]
+    _options_into(form, options, preview)
+    attrs = preview.attributes if preview else []
+    _set_choices(form, attrs)
+    form.popup.data = [a["name"] for a in attrs[:5]]
+    return form
+
+
+def _with_choices(form: PublishForm, preview: Preview | None) -> PublishForm:
+    """After a failed submit: offer all attributes again, keep what was chosen."""
+    if preview is not None:
+        _set_choices(form, preview.attributes)
+    return form
+
+
+def _set_choices(form: PublishForm, attrs: list[dict[str, str]]) -> None:
+    form.popup.choices = {a["name"]: a["title"] for a in attrs}
+    form.id_column.choices = {"": "Zeilennummer", **{a["source"]: a["source"] for a in attrs}}
+
+
+def replaceable_layers() -> dict[str, str]:
+    """Layers whose data may be replaced by an upload: vector layers not from layers/*.yaml."""
+    with state().engine.connect() as conn:
+        layers = list_layers(conn, include_private=True)
+    return {
+        r.id: f"{r.definition.title} ({r.id})"
+        for r in layers
+        if r.kind == "vector" and r.origin != "yaml"
+    }
+
+
+def _replace_form(options: PreviewOptions) -> ReplaceForm:
+    form = ReplaceForm(formdata=None)
+    form.target.choices = replaceable_layers()
+    form.target.data = options.target or ""
+    _options_into(form, options, None)
+    form.crs.data = options.crs or ""
+    return form
+
+
+@bp.post("/uploads/<upload_id>/publish")
+def upload_publish(upload_id: str) -> ResponseReturnValue:
+    """Publish the previewed dataset as a new layer."""
+    upload = upload_of(upload_id)
+    form = PublishForm()
+    try:
+        if not form.validate():
+            raise _form_error(form)
+        options = PreviewOptions.from_mapping(request.form)
+        result = publish_upload(
+            settings(), state().engine, upload, options, form.meta_data(), staff().name
+        )
+    except BuergerGISError as exc:
+        context = doctor_context(upload, request.form, publish=form, error=exc.description)
+        return render_template("admin/doctor.html", **context), max(exc.status, 400)
+    flash(f"Layer veröffentlicht (Version {result.version}).", "success")
+    return redirect(url_for("admin.layer_view", layer_id=result.layer_id))
+
+
+@bp.post("/uploads/<upload_id>/replace")
+def upload_replace(upload_id: str) -> ResponseReturnValue:
+    """Replace the data of an existing layer with the previewed dataset."""
+    upload = upload_of(upload_id)
+    form = ReplaceForm()
+    try:
+        if not form.validate():
+            raise _form_error(form)
+        options = PreviewOptions.from_mapping(request.form)
+        result = replace_layer(
+            settings(), state().engine, upload, options, form.target.data, staff().name
+        )
+    except BuergerGISError as exc:
+        context = doctor_context(upload, request.form, replace=None, error=exc.description)
+        return render_template("admin/doctor.html", **context), max(exc.status, 400)
+    flash(f"Daten ersetzt (Version {result.version}).", "success")
+    return redirect(url_for("admin.layer_view", layer_id=result.layer_id))
+
+
+def _form_error(form: Any) -> BuergerGISError:
+    messages = [f"{label}: {'; '.join(errs)}" for label, errs in form_errors(form).items()]
+    return InvalidParameter("Bitte prüfen – " + " · ".join(messages))
+
+
+@bp.post("/uploads/<upload_id>/discard")
+def upload_discard(upload_id: str) -> ResponseReturnValue:
+    """Throw an upload away."""
+    discard(upload_of(upload_id))
+    flash("Upload verworfen.", "info")
+    return redirect(url_for("admin.index"))

@@ -1,0 +1,171 @@
+"""The staff area ``/admin``: wiring of sessions, CSRF, rate limits, the guard and errors.
+
+Every route of the blueprint passes :func:`_guard` first: the API needs a Bearer token (else
+401 JSON), pages a session (else a redirect to the login page); the view's role decides
+403; every page POST needs a valid CSRF token. Pages get German HTML error pages, the API
+the one JSON error body.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
+
+from buergergis.admin import api, pages, pages_upload  # noqa: F401 - routes on bp
+from buergergis.admin.auth import init_login, token_user
+from buergergis.admin.blueprint import LIMITER, PUBLIC_ENDPOINTS, bp, is_api, required_role
+from buergergis.errors import BuergerGISError, Forbidden
+from buergergis.web import state
+from buergergis.web.errors import error_response
+
+log = logging.getLogger("buergergis.admin")
+
+__all__ = ["bp", "init_app"]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MESSAGES = {
+    400: "Ungültige Anfrage.",
+    401: "Anmeldung erforderlich.",
+    403: "Keine Berechtigung für diese Seite.",
+    404: "Nicht gefunden.",
+    405: "Diese Aktion ist hier nicht möglich.",
+    413: "Die Datei ist zu groß.",
+    429: "Zu viele Anmeldeversuche. Bitte eine Minute warten.",
+}
+CSRF_MESSAGE = (
+    "Das Formular ist abgelaufen oder unvollständig (CSRF-Schutz). "
+    "Bitte die Seite neu laden und erneut senden."
+)
+
+
+def init_app(app: Flask) -> None:
+    """Cookie flags, Flask-Login, the login rate limiter (memory, per process), CSRF lifetime."""
+    settings = app.extensions["buergergis"].settings
+    secure = settings.session_cookie_secure
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = (
+        settings.public_url.startswith("https://") if secure is None else bool(secure)
+    )
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    app.config["BUERGERGIS_UPLOAD_MAX_MB"] = settings.upload_max_mb
+    init_login(app, app.extensions["buergergis"].engine)
+    app.extensions[LIMITER] = Limiter(
+        get_remote_address, app=app, storage_uri="memory://", key_prefix="admin-login"
+    )
+
+
+@bp.before_request
+def _guard() -> ResponseReturnValue | None:
+    """Authenticate, check the role and the CSRF token — before any admin view runs."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if is_api():
+        user = token_user(state().engine, request.headers.get("Authorization"))
+        if user is None:
+            return _error(
+                401, "Unauthorized", "Anmeldung erforderlich: Authorization: Bearer <Token>."
+            )
+        g.staff = user
+    elif request.endpoint not in PUBLIC_ENDPOINTS:
+        if not current_user.is_authenticated:
+            return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+        g.staff = current_user._get_current_object()
+    if "staff" in g and not g.staff.has_role(required_role(view)):
+        raise Forbidden("Diese Aktion ist der Administration vorbehalten.")
+    if not is_api() and request.method not in SAFE_METHODS:
+        _check_csrf()
+    return None
+
+
+def _check_csrf() -> None:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        raise CSRFError(CSRF_MESSAGE) from None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    """No caching, no framing, no sniffing; scripts and styles only from this server."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = _csp()
+    return response
+
+
+def _csp() -> str:
+    basemap = urlsplit(state().settings.basemap_url)
+    tiles = f" {basemap.scheme}://{basemap.netloc}" if basemap.netloc else ""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:{tiles}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+@bp.context_processor
+def _template_globals() -> dict[str, object]:
+    """``csrf_token()`` and ``staff`` for the admin templates only (not for citizen pages)."""
+    return {"csrf_token": generate_csrf, "staff": g.get("staff")}
+
+
+@bp.errorhandler(BuergerGISError)
+def _domain_error(exc: BuergerGISError) -> ResponseReturnValue:
+    return _error(exc.status, exc.code, exc.description, exc.details or None)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
+    return _error(400, "CSRFError", CSRF_MESSAGE)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    description = MESSAGES.get(status, "Fehler.")
+    if status == 413:
+        mb = current_app.config.get("BUERGERGIS_UPLOAD_MAX_MB")
+        description = f"Die Datei ist zu groß (höchstens {mb} MB erlaubt)."
+    return _error(status, type(exc).__name__, description)
+
+
+@bp.errorhandler(SQLAlchemyError)
+def _db_error(exc: SQLAlchemyError) -> ResponseReturnValue:
+    if isinstance(exc, OperationalError):
+        log.warning("database unavailable: %s", exc)
+        return _error(503, "ServiceUnavailable", "Die Datenbank ist gerade nicht erreichbar.")
+    log.exception("database error on %s", request.path)
+    return _error(500, "ServerError", "Interner Fehler. Bitte später erneut versuchen.")
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error on %s", request.path)
+    return _error(500, "ServerError", "Interner Fehler. Bitte später erneut versuchen.")
+
+
+def _error(status: int, code: str, description: str, details: dict | None = None) -> Response:
+    """JSON for the API, a German HTML page otherwise."""
+    if is_api():
+        response = error_response(status, code, description, details)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="BuergerGIS"'
+        return response
+    html = render_template(
+        "admin/error.html", status=status, description=description, details=details
+    )
+    return Response(html, status=status, mimetype="text/html")

@@ -1,0 +1,238 @@
+"""The accessible list page of a layer: parameters, columns with sort state, formatted cells.
+
+Plain data only: ``web/maps.py`` reads rows through ``store.features_simple`` and renders
+``templates/maps/list.html`` from a :class:`ListPage`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from buergergis.errors import InvalidParameter
+from buergergis.maps.build import FEATURE_ZOOM
+from buergergis.maps.i18n import Lang
+from buergergis.maps.layers import MapLayer
+from buergergis.maps.services import FilterOption, ListFilters
+from buergergis.store.features_simple import TableQuery, TableRows
+from buergergis.store.services.queries import Where
+
+PER_PAGE = 100
+MAX_QUERY = 100
+_URL = re.compile(r"^https?://[^\s<>\"]+$")
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """Validated parameters of ``/liste/{layer}``."""
+
+    q: str | None
+    sort: str | None
+    descending: bool
+    page: int
+    fid: str | None
+
+
+def parse_list_params(args: Mapping[str, str], layer: MapLayer) -> ListParams:
+    """``q`` (filter), ``sort`` (column, ``-`` prefix descending), ``page``, ``fid``."""
+    q = (args.get("q") or "").strip() or None
+    if q and len(q) > MAX_QUERY:
+        raise InvalidParameter(f"Parameter 'q': höchstens {MAX_QUERY} Zeichen.")
+    sort_arg = (args.get("sort") or "").strip()
+    descending = sort_arg.startswith("-")
+    sort = sort_arg.lstrip("-") or None
+    names = [f.name for f in layer.fields]
+    if sort and sort not in names:
+        raise InvalidParameter(
+            f"Parameter 'sort': '{sort[:60]}' ist keine Spalte dieser Tabelle "
+            f"(möglich: {', '.join(names)})."
+        )
+    try:
+        page = int(args.get("page") or 1)
+    except ValueError:
+        page = 0
+    if page < 1:
+        raise InvalidParameter("Parameter 'page': erwartet eine ganze Zahl ab 1.")
+    fid = (args.get("fid") or "").strip()[:200] or None
+    return ListParams(q=q, sort=sort, descending=descending, page=page, fid=fid)
+
+
+def table_query(
+    layer: MapLayer, params: ListParams, page: int | None = None, condition: Where | None = None
+) -> TableQuery:
+    """What to read from the store for this page (``condition``: the server-side filters)."""
+    return TableQuery(
+        columns=tuple(f.name for f in layer.fields),
+        q=params.q,
+        sort=params.sort,
+        descending=params.descending,
+        page=page or params.page,
+        per_page=PER_PAGE,
+        condition=condition or Where(),
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: ``aria_sort`` is set on the sorted one; ``sort_value`` toggles."""
+
+    name: str
+    label: str
+    type: str
+    aria_sort: str | None
+    sort_value: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A formatted value; ``sort_key`` is what client-side sorting compares."""
+
+    text: str
+    href: str | None
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One feature as a table row."""
+
+    fid: str
+    cells: list[Cell]
+    map_url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """Everything ``templates/maps/list.html`` shows."""
+
+    layer: MapLayer
+    columns: list[Column]
+    rows: list[Row]
+    params: ListParams
+    page: int
+    pages: int
+    total: int
+    matched: int
+    lang: Lang
+    filters: ListFilters = field(default_factory=ListFilters)
+    options: tuple[FilterOption, ...] = ()
+
+    def url(self, **changes: object) -> str:
+        """Query string of this list page with changes (``None`` removes a parameter)."""
+        values: dict[str, object] = {
+            "q": self.params.q,
+            "sort": (
+                ("-" if self.params.descending else "") + self.params.sort
+                if self.params.sort
+                else None
+            ),
+            "page": self.page if self.page > 1 else None,
+            "lang": self.lang if self.lang != "de" else None,
+            **self.filters.params(),
+        }
+        values.update(changes)
+        query = urlencode({k: v for k, v in values.items() if v not in (None, "", 1)})
+        return "?" + query if query else "?"
+
+    @property
+    def client_sortable(self) -> bool:
+        """All matching rows are on this page, so sorting/filtering in the browser is exact."""
+        return self.pages == 1 and not self.params.q
+
+
+def format_value(value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
+    """Human-readable text, a link for http(s) URLs, and a sort key."""
+    if value is None:
+        return Cell("", None, "")
+    if isinstance(value, bool):
+        return Cell(yes_no[0] if value else yes_no[1], None, "1" if value else "0")
+    if isinstance(value, datetime):
+        text = value.strftime("%d.%m.%Y %H:%M" if lang == "de" else "%Y-%m-%d %H:%M")
+        return Cell(text, None, value.isoformat())
+    if isinstance(value, date):
+        text = value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
+        return Cell(text, None, value.isoformat())
+    if isinstance(value, int | float):
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        return Cell(text.replace(".", ",") if lang == "de" else text, None, repr(value))
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+        return Cell(text, None, text)
+    text = str(value)
+    return Cell(text, text if _URL.match(text) else None, text)
+
+
+def columns(layer: MapLayer, params: ListParams, words: dict[str, str]) -> list[Column]:
+    """Columns with their sort state (``aria-sort`` only on the sorted column)."""
+    result = []
+    for f in layer.fields:
+        active = params.sort == f.name
+        state = (
+            (words["descending"] if params.descending else words["ascending"]) if active else None
+        )
+        aria = ("descending" if params.descending else "ascending") if active else None
+        next_value = f"-{f.name}" if active and not params.descending else f.name
+        result.append(Column(f.name, f.label, f.type, aria if state else None, next_value))
+    return result
+
+
+def map_url(layer: MapLayer, row: Mapping[str, Any], lang: Lang, show_past: bool = False) -> str:
+    """The city map centred on a feature, with its popup open (``alle=1`` kept)."""
+    params = {"layers": layer.id, "zoom": str(FEATURE_ZOOM), "feature": f"{layer.id}:{row['fid']}"}
+    lat, lon = row.get("@lat"), row.get("@lon")
+    if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon):
+        params["center"] = f"{lat:.5f},{lon:.5f}"
+    if lang != "de":
+        params["lang"] = lang
+    if show_past:
+        params["alle"] = "1"
+    return "/?" + urlencode(params)
+
+
+def list_page(
+    layer: MapLayer,
+    params: ListParams,
+    data: TableRows,
+    page: int,
+    lang: Lang,
+    words: dict[str, str],
+    filters: ListFilters | None = None,
+    options: tuple[FilterOption, ...] = (),
+) -> ListPage:
+    """Assemble the page model from rows read by the store."""
+    filters = filters or ListFilters()
+    yes_no = (words["yes"], words["no"])
+    rows = [
+        Row(
+            fid=str(r["fid"]),
+            cells=[format_value(r.get(f.name), lang, yes_no) for f in layer.fields],
+            map_url=map_url(layer, r, lang, filters.show_past),
+            current=params.fid is not None and str(r["fid"]) == params.fid,
+        )
+        for r in data.rows
+    ]
+    return ListPage(
+        layer=layer,
+        columns=columns(layer, params, words),
+        rows=rows,
+        params=params,
+        page=page,
+        pages=pages_for(data.matched),
+        total=data.total,
+        matched=data.matched,
+        lang=lang,
+        filters=filters,
+        options=options,
+    )
+
+
+def pages_for(matched: int) -> int:
+    """Number of pages for ``matched`` rows (at least one)."""
+    return max(1, math.ceil(matched / PER_PAGE))

@@ -1,0 +1,214 @@
+"""What the service views share: role lookup, page models, rendering, headers, caching.
+
+Kept out of ``web/services.py`` so the views stay short; Flask is used here only for the
+app state, templates and responses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, render_template
+from sqlalchemy import Connection
+
+from buergergis.services import config, filters
+from buergergis.services.config import CHOICES, TITLES, ServiceLayers
+from buergergis.services.holz import LOT_FIELDS, STATUS
+from buergergis.store.catalog import LayerRecord, get_layer, list_layers
+from buergergis.store.services import queries
+from buergergis.store.services.queries import Row, Where
+from buergergis.web import state
+from buergergis.web.caching import make_etag, not_modified, request_key, with_validators
+
+#: Roles with a generic offer page ``/dienste/<role>`` and their filterable attributes.
+PAGES: Mapping[str, tuple[str, ...]] = {
+    "kitas": ("traeger",),
+    "ferienaktionen": ("ortsteil",),
+    "stellenangebote": ("bereich",),
+    "fahrzeugverkauf": ("status",),
+}
+MAX_ROWS = 500
+MAX_COLUMNS = 8
+
+
+def service_layers() -> ServiceLayers:
+    """The role → layer mapping of this app."""
+    layers: ServiceLayers | None = current_app.extensions.get("buergergis_services")
+    return layers or ServiceLayers()
+
+
+def public_records(conn: Connection) -> list[LayerRecord]:
+    """All loaded public layers."""
+    return list_layers(conn)
+
+
+def role_record(conn: Connection, role: str) -> LayerRecord:
+    """The loaded public layer of a role (404/503 with a German message otherwise)."""
+    layer_id = service_layers().layer_id(role)
+    return config.require_loaded(get_layer(conn, layer_id), role, layer_id)
+
+
+def labels(record: LayerRecord) -> dict[str, str]:
+    """German labels of the attributes."""
+    return {a.name: a.label for a in record.attributes}
+
+
+def fmt(value: Any) -> str:
+    """A value as German text (dates dd.mm.yyyy, decimal comma, ja/nein)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float):
+        text = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        return text[:-3] if text.endswith(",00") else text
+    return str(value)
+
+
+def is_link(value: Any) -> bool:
+    """Whether a value is an http(s) link that may be shown as one."""
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and " " not in value
+
+
+def csp() -> str:
+    """Scripts, styles and data from this server only; map images also from the basemap host."""
+    basemap = urlsplit(state().settings.basemap_url)
+    tiles = f" {basemap.scheme}://{basemap.netloc}" if basemap.netloc else ""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:{tiles}; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+    )
+
+
+def html_page(template: str, **context: Any) -> Response:
+    """A rendered page with the security headers of citizen pages (no cookies)."""
+    settings = state().settings
+    context.setdefault("basemap_url", settings.basemap_url)
+    context.setdefault("basemap_attribution", settings.basemap_attribution)
+    context.setdefault("titles", TITLES)
+    body = render_template(template, fmt=fmt, is_link=is_link, **context)
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = csp()
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(body: object) -> Response:
+    """JSON with ISO dates (not Flask's HTTP-date format)."""
+    text = json.dumps(body, ensure_ascii=False, default=_json_default)
+    return Response(text, mimetype="application/json")
+
+
+def no_store(response: Response) -> Response:
+    """Pages that depend on the clock or hold personal data are not cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def cached(
+    records: Iterable[LayerRecord], build: Callable[[], Response], *parts: object
+) -> Response:
+    """304 when the client's copy matches the layer versions and the request, else ``build()``."""
+    etag = make_etag([(r.id, r.version) for r in records], request_key(), *parts)
+    cache_control = state().settings.cache_control
+    return not_modified(etag, cache_control) or with_validators(build(), etag, cache_control)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A filtered list of a service layer (offers or wood lots)."""
+
+    record: LayerRecord
+    role: str
+    columns: tuple[str, ...]
+    rows: list[Row]
+    labels: dict[str, str]
+    choices: dict[str, list[str]]
+    chosen: dict[str, str]
+    hide_past: bool = False
+    show_all: bool = False
+
+    @property
+    def title(self) -> str:
+        """Heading."""
+        return TITLES.get(self.role, self.record.definition.title)
+
+
+def _columns(record: LayerRecord, wanted: tuple[str, ...] = ()) -> tuple[str, ...]:
+    names = [a.name for a in record.attributes if a.type != "json"]
+    definition = record.definition
+    popup = getattr(definition, "popup", ())
+    chosen = [n for n in (wanted or popup) if n in names] or names
+    return tuple(chosen[: MAX_COLUMNS if not wanted else len(chosen)])
+
+
+def _choices(
+    conn: Connection, record: LayerRecord, role: str, names: tuple[str, ...]
+) -> dict[str, list[str]]:
+    known = {a.name for a in record.attributes}
+    return {
+        n: list(CHOICES.get((role, n)) or queries.distinct_values(conn, record, n))
+        for n in names
+        if n in known
+    }
+
+
+def offer_page(
+    conn: Connection, record: LayerRecord, role: str, args: Mapping[str, str]
+) -> ListPage:
+    """Kitas, Ferienaktionen, …: attribute filters and, where configured, no past entries."""
+    filterable = PAGES[role]
+    where, chosen = filters.attribute_filters(record, role, args, filterable)
+    show_all = filters.wants_all(args)
+    current = filters.current_only(record, service_layers())
+    if current is not None and not show_all:
+        where = where + current
+    columns = _columns(record)
+    rows = queries.rows(conn, record, columns, where, limit=MAX_ROWS)
+    return ListPage(
+        record, role, columns, rows, labels(record), _choices(conn, record, role, filterable),
+        chosen, hide_past=current is not None, show_all=show_all,
+    )  # fmt: skip
+
+
+def map_context(page: ListPage) -> dict[str, Any]:
+    """GeoJSON features for the small Leaflet map of a list page."""
+    features = [
+        {
+            "type": "Feature",
+            "id": row.fid,
+            "geometry": json.loads(row.geojson) if row.geojson else None,
+            "properties": {k: fmt(v) for k, v in row.values.items()} | {"fid": row.fid},
+        }
+        for row in page.rows
+    ]
+    return {"features": features}
+
+
+def lot_rows(conn: Connection, record: LayerRecord, args: Mapping[str, str]) -> ListPage:
+    """Wood lots filtered by ``status`` and ``holzart``."""
+    filterable = (STATUS, "holzart")
+    where, chosen = filters.attribute_filters(record, "holzverkauf", args, filterable)
+    columns = _columns(record, LOT_FIELDS)
+    rows = queries.rows(conn, record, columns, where or Where(), order="", limit=MAX_ROWS)
+    return ListPage(
+        record, "holzverkauf", columns, rows, labels(record),
+        _choices(conn, record, "holzverkauf", filterable), chosen,
+    )  # fmt: skip

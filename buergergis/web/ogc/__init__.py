@@ -1,0 +1,31 @@
+"""``/ogc``: OGC API – Features Parts 1–3 (plus sortables and Open Data downloads).
+
+Route modules register on ``bp`` when imported below. Other areas extend the API through
+the registries in :mod:`buergergis.web.ogc.conformance`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+
+def init_app(app: Flask) -> None:
+    """The per-thread feature connections (see :mod:`buergergis.store.featuredb`)."""
+    from buergergis.store.featuredb import FeatureDatabase
+
+    state = app.extensions["buergergis"]
+    app.extensions["buergergis.ogc"] = FeatureDatabase(
+        state.settings.libpq_url(), state.engine, state.settings.statement_timeout_ms
+    )
+
+
+from buergergis.web.ogc import (  # noqa: E402,F401  (route modules register on bp)
+    collections,
+    downloads,
+    items,
+    landing,
+    openapi,
+    queryables,
+)

@@ -1,0 +1,396 @@
+/*
+ * BürgerGIS map layers (shared by the city map and the embed).
+ *
+ * BGIS.layer(map, cfg) creates one catalog layer: GeoJSON from the OGC API (optionally
+ * clustered), vector tiles (maplibre-gl, loaded only when switched on) or raster tiles.
+ * Popups are built with DOM APIs (textContent), so attribute values are never parsed as HTML.
+ * BGIS.mount(map, page) runs after all layers exist; when the layers shown at start have
+ * loaded, <html data-map-ready="true"> is set and the "bgis:ready" event fires.
+ */
+(function () {
+  'use strict';
+  var BGIS = (window.BGIS = window.BGIS || {});
+  var MAX_ZOOM = 19;
+  BGIS.layers = {};
+  BGIS.order = [];
+  BGIS.errors = [];
+
+  function fmt(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (m, key) {
+      return key in values ? values[key] : m;
+    });
+  }
+  BGIS.fmt = fmt;
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  BGIS.esc = esc;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  BGIS.el = el;
+
+  BGIS.formatDate = function (iso) {
+    if (!iso) return '';
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+    if (!m) return String(iso);
+    return BGIS.page && BGIS.page.lang === 'en' ? m[0] : m[3] + '.' + m[2] + '.' + m[1];
+  };
+
+  BGIS.t = function (key, values) {
+    var texts = (BGIS.page && BGIS.page.texts) || {};
+    return fmt(texts[key] || key, values || {});
+  };
+
+  /* Attribution shown by Leaflet while the layer is visible (Leaflet inserts it as HTML and
+     shows identical strings once, so layers of the same source share one line). */
+  function attribution(cfg) {
+    var parts = [cfg.license];
+    if (cfg.dataDate) parts.push(BGIS.t('dataDate') + ' ' + BGIS.formatDate(cfg.dataDate));
+    return '© ' + esc(cfg.attribution) + ' (' + parts.filter(Boolean).map(esc).join(', ') + ')';
+  }
+
+  function isUrl(value) {
+    return typeof value === 'string' && /^https?:\/\/[^\s<>"]+$/.test(value);
+  }
+
+  function displayValue(field, value) {
+    if (value === true) return BGIS.t('yes');
+    if (value === false) return BGIS.t('no');
+    if (field.type === 'date') return BGIS.formatDate(value);
+    if (typeof value === 'object') return JSON.stringify(value);
+    return String(value);
+  }
+
+  function featureLabel(cfg, props, fid) {
+    var v = cfg.labelField ? props[cfg.labelField] : null;
+    return v === null || v === undefined || v === '' ? String(fid) : String(v);
+  }
+  BGIS.featureLabel = featureLabel;
+
+  BGIS.listUrl = function (cfg, fid) {
+    var params = new URLSearchParams(), hasFid = fid !== undefined && fid !== null;
+    if (hasFid) params.set('fid', String(fid));
+    if (BGIS.page && BGIS.page.lang !== 'de') params.set('lang', BGIS.page.lang);
+    if (BGIS.page && BGIS.page.showPast) params.set('alle', '1');
+    var query = params.toString();
+    return cfg.urls.list + (query ? '?' + query : '') +
+      (hasFid ? '#f-' + encodeURIComponent(String(fid)) : '');
+  };
+
+  /* The popup of one feature: title, the layer's popup fields, a link to the table.
+     Service layers add their part (Kaufanfrage link, opening status) via static/js/services.js. */
+  BGIS.popupContent = function (cfg, props, fid, layer) {
+    var box = el('div', { class: 'bgis-popup', tabindex: '-1' });
+    box.appendChild(el('h2', { class: 'bgis-popup-title' }, featureLabel(cfg, props, fid)));
+    box.appendChild(el('p', { class: 'bgis-popup-layer' }, cfg.title));
+    if (cfg.service && BGIS.servicePopup) BGIS.servicePopup(box, cfg, props, fid, layer);
+    var dl = el('dl');
+    cfg.fields.forEach(function (field) {
+      var value = props[field.name];
+      if (value === null || value === undefined || value === '') return;
+      dl.appendChild(el('dt', {}, field.label));
+      var dd = el('dd');
+      if (isUrl(value)) {
+        dd.appendChild(el('a', { href: value, rel: 'noopener noreferrer', target: '_blank' }, value));
+      } else {
+        dd.textContent = displayValue(field, value);
+      }
+      dl.appendChild(dd);
+    });
+    box.appendChild(dl);
+    if (fid !== undefined && fid !== null) {
+      var p = el('p', { class: 'bgis-popup-links' });
+      p.appendChild(el('a', { href: BGIS.listUrl(cfg, fid) }, BGIS.t('list')));
+      box.appendChild(p);
+    }
+    return box;
+  };
+
+  function markerIcon(cfg) {
+    var color = /^#[0-9a-fA-F]{6}$/.test(cfg.style.color) ? cfg.style.color : '#1f6fb2';
+    var icon = /^[a-z0-9-]{1,40}$/.test(cfg.icon || '') ?
+      '<span class="bgis-icon" style="--icon: url(/static/vendor/fontawesome/svgs/solid/' + cfg.icon + '.svg)"></span>' : '';
+    return L.divIcon({
+      className: 'bgis-marker',
+      html: '<span class="bgis-dot" style="background:' + color + '">' + icon + '</span>',
+      iconSize: [22, 22],
+      iconAnchor: [11, 11],
+      popupAnchor: [0, -10],
+    });
+  }
+
+  function pathStyle(cfg) {
+    var s = cfg.style;
+    return {
+      color: s.color, weight: s.weight, opacity: 0.9,
+      fillColor: s.fill, fillOpacity: cfg.geometry === 'polygon' ? s.fillOpacity : 0,
+    };
+  }
+
+  /* GeoJSON features from /ogc/collections/{id}/items, fetched when first shown. */
+  var FeatureLayer = L.FeatureGroup.extend({
+    initialize: function (cfg) {
+      L.FeatureGroup.prototype.initialize.call(this, [], { attribution: attribution(cfg) });
+      this.cfg = cfg;
+      this.byId = {};
+      this._loading = null;
+    },
+    onAdd: function (map) {
+      L.FeatureGroup.prototype.onAdd.call(this, map);
+      this.load();
+    },
+    load: function () {
+      if (!this._loading) {
+        var url = this.cfg.urls.items + '?f=json&limit=' + Math.max(1, this.cfg.limit) +
+          (this.cfg.itemsQuery ? '&' + this.cfg.itemsQuery : '');
+        /* no-cache = revalidate (ETag → 304): a staff edit (new layer version) shows at once */
+        this._loading = fetch(url, { cache: 'no-cache', headers: { Accept: 'application/geo+json' } })
+          .then(function (r) {
+            if (!r.ok) throw new Error('HTTP ' + r.status);
+            return r.json();
+          })
+          .then(this._fill.bind(this));
+      }
+      return this._loading;
+    },
+    _fill: function (data) {
+      var cfg = this.cfg, self = this;
+      var geo = L.geoJSON(data, {
+        style: function () { return pathStyle(cfg); },
+        pointToLayer: function (feature, latlng) {
+          var label = featureLabel(cfg, feature.properties || {}, feature.id);
+          var marker = L.marker(latlng, { icon: markerIcon(cfg), title: label, keyboard: true });
+          marker.on('add', function () {
+            var node = marker.getElement();
+            if (node) node.setAttribute('aria-label', label + ' (' + cfg.title + ')');
+          });
+          return marker;
+        },
+        onEachFeature: function (feature, layer) {
+          var props = feature.properties || {};
+          layer.feature = feature;
+          layer.bindPopup(function (l) { return BGIS.popupContent(cfg, props, feature.id, l); },
+            { maxWidth: 320, autoPanPadding: [20, 20] });
+          if (feature.id !== undefined && feature.id !== null) self.byId[String(feature.id)] = layer;
+        },
+      });
+      if (cfg.render === 'cluster' && L.markerClusterGroup) {
+        this.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
+        this.cluster.addLayer(geo);
+        this.addLayer(this.cluster);
+      } else {
+        this.addLayer(geo);
+      }
+      this.count = Object.keys(this.byId).length;
+      return this;
+    },
+    /* Open the popup of a feature (zooming into its cluster if needed). */
+    openFeature: function (fid) {
+      var layer = this.byId[String(fid)];
+      if (!layer) return false;
+      if (this.cluster) {
+        this.cluster.zoomToShowLayer(layer, function () { layer.openPopup(); });
+      } else {
+        layer.openPopup();
+      }
+      return true;
+    },
+  });
+
+  /* Raster tiles /tiles/{id}/{z}/{x}/{y}.png, limited to the layer's extent. */
+  function rasterLayer(cfg) {
+    var opts = {
+      attribution: attribution(cfg), opacity: cfg.style.opacity, minZoom: cfg.minzoom,
+      maxNativeZoom: Math.min(cfg.maxzoom, MAX_ZOOM), maxZoom: MAX_ZOOM,
+    };
+    if (cfg.bbox) opts.bounds = L.latLngBounds([cfg.bbox[1], cfg.bbox[0]], [cfg.bbox[3], cfg.bbox[2]]);
+    var layer = L.tileLayer(cfg.urls.png, opts);
+    layer.cfg = cfg;
+    layer.load = function () { return Promise.resolve(layer); };
+    return layer;
+  }
+
+  BGIS.layer = function (map, cfg) {
+    var layer;
+    if (cfg.render === 'raster') layer = rasterLayer(cfg);
+    else if (cfg.render === 'vectortiles') layer = BGIS.vectorTileLayer(cfg);
+    else layer = new FeatureLayer(cfg);
+    BGIS.layers[cfg.id] = layer;
+    BGIS.order.push(cfg.id);
+    return layer;
+  };
+
+  /* ---- vector tiles: maplibre-gl and static/js/vectortiles.js load when first shown ---- */
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = function () { reject(new Error('script ' + src)); };
+      document.head.appendChild(s);
+    });
+  }
+  var vectorCode = null;
+  function loadVectorCode() {
+    if (!vectorCode) {
+      document.head.appendChild(el('link', { rel: 'stylesheet', href: '/static/vendor/maplibre-gl/maplibre-gl.css' }));
+      vectorCode = loadScript('/static/vendor/maplibre-gl/maplibre-gl.js')
+        .then(function () { return loadScript('/static/vendor/maplibre-gl-leaflet/leaflet-maplibre-gl.js'); })
+        .then(function () { return loadScript('/static/js/vectortiles.js'); });
+    }
+    return vectorCode;
+  }
+
+  var VectorTileLayer = L.LayerGroup.extend({
+    initialize: function (cfg) {
+      L.LayerGroup.prototype.initialize.call(this, [], { attribution: attribution(cfg) });
+      this.cfg = cfg;
+      this._loading = null;
+    },
+    onAdd: function (map) {
+      L.LayerGroup.prototype.onAdd.call(this, map);
+      map.on('click', this._onClick, this);
+      this.load();
+    },
+    onRemove: function (map) {
+      map.off('click', this._onClick, this);
+      L.LayerGroup.prototype.onRemove.call(this, map);
+    },
+    load: function () {
+      var self = this;
+      if (!this._loading) {
+        this._loading = loadVectorCode().then(function () { return BGIS.vectorTiles.start(self); });
+      }
+      return this._loading;
+    },
+    _onClick: function (e) {
+      if (BGIS.picking) return;  /* "Was gilt hier?" takes this click */
+      if (this.gl && BGIS.vectorTiles) BGIS.vectorTiles.click(this, e);
+    },
+  });
+  BGIS.vectorTileLayer = function (cfg) { return new VectorTileLayer(cfg); };
+
+  /* ---- page glue ---- */
+
+  function status(message) {
+    var box = document.getElementById('map-status');
+    if (!box) return;
+    box.hidden = !message;
+    box.textContent = message || '';
+  }
+  BGIS.status = status;
+
+  BGIS.visibleIds = function () {
+    return BGIS.order.filter(function (id) { return BGIS.map.hasLayer(BGIS.layers[id]); });
+  };
+
+  /* The current view as URL parameters (same names as the server understands). */
+  BGIS.viewParams = function (extra) {
+    var map = BGIS.map, c = map.getCenter(), params = new URLSearchParams();
+    params.toString = function () {
+      return URLSearchParams.prototype.toString.call(this).replace(/%2C/g, ',');
+    };
+    params.set('center', c.lat.toFixed(5) + ',' + c.lng.toFixed(5));
+    params.set('zoom', String(Math.round(map.getZoom())));
+    params.set('layers', BGIS.visibleIds().join(','));
+    if (BGIS.page.basemap !== 'default') params.set('basemap', BGIS.page.basemap);
+    if (BGIS.page.lang !== 'de') params.set('lang', BGIS.page.lang);
+    if (BGIS.page.showPast) params.set('alle', '1');
+    Object.keys(extra || {}).forEach(function (k) {
+      if (extra[k] === null) params.delete(k); else params.set(k, extra[k]);
+    });
+    return params;
+  };
+
+  /* Links marked data-view-link="/path" always carry the current view (data-view-lang and
+     data-view-all="1"/"0" change the language or switch past entries on/off). */
+  BGIS.updateViewLinks = function () {
+    document.querySelectorAll('a[data-view-link]').forEach(function (a) {
+      var extra = a.dataset.viewLang ? { lang: a.dataset.viewLang === 'de' ? null : a.dataset.viewLang } : {};
+      if (a.dataset.viewAll) extra.alle = a.dataset.viewAll === '1' ? '1' : null;
+      a.href = a.dataset.viewLink + '?' + BGIS.viewParams(extra).toString();
+    });
+  };
+
+  /* Show a layer (if hidden) and open the popup of one of its features. */
+  BGIS.showFeature = function (layerId, fid, latlng, bbox) {
+    var layer = BGIS.layers[layerId];
+    if (!layer) return Promise.resolve(false);
+    if (!BGIS.map.hasLayer(layer)) {
+      BGIS.map.addLayer(layer);
+      BGIS.map.fire('bgis:layerchange', { id: layerId, visible: true });
+    }
+    if (bbox && (bbox[0] !== bbox[2] || bbox[1] !== bbox[3])) {
+      BGIS.map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]], { maxZoom: BGIS.page.featureZoom });
+    } else if (latlng) {
+      BGIS.map.setView(latlng, Math.max(BGIS.map.getZoom(), BGIS.page.featureZoom));
+    }
+    return layer.load().then(function () {
+      return layer.openFeature ? layer.openFeature(fid) : false;
+    });
+  };
+
+  function accessiblePopups(map) {
+    var opener = null;
+    map.on('popupopen', function (e) {
+      var node = e.popup.getElement();
+      L.DomEvent.on(node, 'keydown', function (ev) {
+        if (ev.key === 'Escape') map.closePopup();
+      });
+      var close = node.querySelector('.leaflet-popup-close-button');
+      if (close) close.setAttribute('aria-label', BGIS.t('close'));
+      var active = document.activeElement;
+      if (active && active.classList.contains('leaflet-marker-icon')) {
+        opener = active;
+        var box = e.popup.getElement().querySelector('.bgis-popup');
+        if (box) box.focus({ preventScroll: true });
+      }
+    });
+    map.on('popupclose', function () {
+      if (opener && document.body.contains(opener)) opener.focus({ preventScroll: true });
+      opener = null;
+    });
+  }
+
+  function whenShownLoaded() {
+    var pending = BGIS.visibleIds().map(function (id) {
+      var layer = BGIS.layers[id];
+      return layer.load().catch(function (err) {
+        BGIS.errors.push({ layer: id, error: String(err) });
+        status(BGIS.t('loadError', { title: layer.cfg.title }));
+      });
+    });
+    return Promise.all(pending);
+  }
+
+  /* Runs before the layers are created: language, texts and routes. */
+  BGIS.setup = function (map, page) {
+    BGIS.map = map;
+    BGIS.page = page;
+  };
+
+  BGIS.mount = function () {
+    var map = BGIS.map, page = BGIS.page;
+    accessiblePopups(map);
+    if (BGIS.mountPage) BGIS.mountPage(map, page);
+    if (BGIS.mountServices) BGIS.mountServices(map, page);
+    BGIS.ready = whenShownLoaded().then(function () {
+      if (page.feature) {
+        var layer = BGIS.layers[page.feature[0]];
+        if (layer && layer.openFeature) layer.openFeature(page.feature[1]);
+      }
+      BGIS.readyAt = performance.now();
+      document.documentElement.setAttribute('data-map-ready', 'true');
+      document.dispatchEvent(new CustomEvent('bgis:ready'));
+    });
+  };
+})();

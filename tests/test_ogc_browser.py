@@ -1,0 +1,91 @@
+"""The HTML pages in a real browser (Debian's Chromium via Playwright): map, table, paging."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import Engine
+
+from buergergis.settings import Settings
+from tests.conftest import require
+from tests.ogc_support import load_ogc_layers
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def ogc_layers(
+    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> list[str]:
+    """The OGC fixture layers, loaded once per session."""
+    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
+
+
+@pytest.fixture(scope="module")
+def page(live_server: str, ogc_layers: list[str]) -> Iterator:
+    """A Chromium page that records every request leaving the test server."""
+    require(shutil.which(CHROMIUM) is not None, "Chromium fehlt")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = browser.new_page()
+        tab.external = []  # type: ignore[attr-defined]
+
+        def _route(route) -> None:
+            if urlsplit(route.request.url).netloc == urlsplit(live_server).netloc:
+                route.continue_()
+            else:
+                tab.external.append(route.request.url)  # type: ignore[attr-defined]
+                route.abort()
+
+        tab.route("**/*", _route)
+        yield tab
+        browser.close()
+
+
+def test_items_page_shows_map_table_and_pages(page, live_server: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/ogc/collections/messpunkte/items?f=html&limit=50")
+    page.wait_for_selector("#ogc-map .leaflet-interactive")
+    assert page.locator("#ogc-map .leaflet-interactive").count() == 50
+    assert page.locator("table tbody tr").count() == 50
+    first = page.locator("table tbody tr td a").first.inner_text()
+    page.click("a[rel=next]")
+    page.wait_for_selector("#ogc-map .leaflet-interactive")
+    assert page.locator("table tbody tr td a").first.inner_text() != first
+    assert "offset=50" in page.url and not errors
+
+
+def test_filter_form_and_feature_page(page, live_server: str) -> None:
+    page.goto(f"{live_server}/ogc/collections/buergeraemter/items?f=html")
+    page.fill("#filter", "ACCENTI(CASEI(name)) LIKE '%muhle%'")
+    page.click("button[type=submit]")
+    page.wait_for_selector("table tbody tr")
+    assert page.locator("table tbody tr").count() == 3
+    page.locator("table tbody tr td a").first.click()
+    page.wait_for_selector("#ogc-map .leaflet-interactive")
+    assert "Stadtmühle" in page.locator("main").inner_text()
+
+
+def test_only_the_basemap_is_external(page, live_server: str) -> None:
+    for path in ("/ogc/?f=html", "/ogc/collections?f=html", "/ogc/collections/baustellen?f=html"):
+        page.goto(live_server + path, wait_until="networkidle")
+    page.goto(live_server + "/ogc/api?f=html", wait_until="networkidle")
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert page.locator(".swagger-ui .opblock").count() > 10
+    hosts = {urlsplit(url).netloc for url in page.external}
+    assert hosts <= {"sgx.geodatenzentrum.de"}, hosts
