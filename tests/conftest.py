@@ -165,6 +165,9 @@ from buergergis import create_app
 app = create_app({"database_url": sys.argv[1], "var_dir": sys.argv[2], "secret_key": "test-secret"})
 server = make_server("127.0.0.1", 0, app, threaded=True)
 print(server.server_port, flush=True)
+import os
+devnull = os.open(os.devnull, os.O_WRONLY)
+os.dup2(devnull, 1)  # nothing more on the pipe: a full pipe would block the server
 server.serve_forever()
 """
 
@@ -186,6 +189,7 @@ def live_server(settings: Settings) -> Iterator[str]:
     try:
         assert proc.stdout is not None
         url = f"http://127.0.0.1:{int(proc.stdout.readline())}"
+        proc.stdout.close()
         for _ in range(100):
             try:
                 with urllib.request.urlopen(url + "/healthz", timeout=2):

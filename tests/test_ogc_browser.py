@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -10,19 +9,9 @@ import pytest
 from sqlalchemy import Engine
 
 from buergergis.settings import Settings
-from tests.conftest import require
 from tests.ogc_support import load_ogc_layers
 
-pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="session")
@@ -34,26 +23,22 @@ def ogc_layers(
 
 
 @pytest.fixture(scope="module")
-def page(live_server: str, ogc_layers: list[str]) -> Iterator:
-    """A Chromium page that records every request leaving the test server."""
-    require(shutil.which(CHROMIUM) is not None, "Chromium fehlt")
-    from playwright.sync_api import sync_playwright
+def page(chromium, live_server: str, ogc_layers: list[str]) -> Iterator:
+    """A Chromium page (shared session browser) that records every request leaving the server."""
+    context = chromium.new_context()
+    tab = context.new_page()
+    tab.external = []  # type: ignore[attr-defined]
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page()
-        tab.external = []  # type: ignore[attr-defined]
+    def _route(route) -> None:
+        if urlsplit(route.request.url).netloc == urlsplit(live_server).netloc:
+            route.continue_()
+        else:
+            tab.external.append(route.request.url)  # type: ignore[attr-defined]
+            route.abort()
 
-        def _route(route) -> None:
-            if urlsplit(route.request.url).netloc == urlsplit(live_server).netloc:
-                route.continue_()
-            else:
-                tab.external.append(route.request.url)  # type: ignore[attr-defined]
-                route.abort()
-
-        tab.route("**/*", _route)
-        yield tab
-        browser.close()
+    tab.route("**/*", _route)
+    yield tab
+    context.close()
 
 
 def test_items_page_shows_map_table_and_pages(page, live_server: str) -> None:

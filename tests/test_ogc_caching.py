@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
@@ -61,11 +62,11 @@ def _load_version(engine: Engine, settings: Settings, directory: Path, names: li
         "/ogc/collections/buergeraemter/download/csv",
     ],
 )
-def test_etag_and_304(client: FlaskClient, ogc_layers: list[str], path: str) -> None:
+def test_etag_and_304(app: Flask, client: FlaskClient, ogc_layers: list[str], path: str) -> None:
     first = client.get(path)
     assert first.status_code == 200
     etag = first.headers["ETag"]
-    assert first.headers["Cache-Control"] == "public, max-age=60, must-revalidate"
+    assert first.headers["Cache-Control"] == app.extensions["buergergis"].settings.cache_control
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
     other = client.get(path, headers={"If-None-Match": 'W/"something-else"'})

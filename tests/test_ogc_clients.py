@@ -18,6 +18,7 @@ from buergergis.store.crs import SUPPORTED
 from tests.ogc_support import frame_of, load_ogc_layers
 
 TOLERANCE = {4326: 1e-6, 25832: 0.002, 3857: 0.02, 31467: 0.002}
+pytestmark = pytest.mark.timeout(300)  # a stuck HTTP client fails instead of hanging
 
 
 @pytest.fixture(scope="session")

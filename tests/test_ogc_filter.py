@@ -434,3 +434,19 @@ def test_filter_on_layer_with_attribute_named_geometry(
     )
     assert response.json["numberMatched"] == 1
     assert quote("geometrie_art") in client.get("/ogc/api").get_data(as_text=True)
+
+
+def test_filtered_pages_follow_gid_order(
+    client: FlaskClient, engine: Engine, ogc_layers: list[str]
+) -> None:
+    frame = frame_of(engine, "messpunkte")
+    wanted = list(frame[frame.wert >= 5].sort_values("gid").fid)
+    paged: list[str] = []
+    for offset in range(0, len(wanted) + 1, 7):
+        page = client.get(
+            ITEMS.format("messpunkte"),
+            query_string={"filter": "wert >= 5", "limit": 7, "offset": offset},
+        ).json
+        assert page["numberMatched"] == len(wanted)
+        paged += [f["id"] for f in page["features"]]
+    assert paged == wanted

@@ -240,13 +240,20 @@ def where_sql(layer: LayerRecord, query: ItemsQuery, binder: Binder) -> list[str
     return conditions
 
 
-def order_keys(query: ItemsQuery, point: str | None) -> list[tuple[str, bool]]:
-    """(expression, descending) pairs; ``gid`` always last for a stable order."""
+def order_keys(
+    query: ItemsQuery, point: str | None, *, counted: bool = False
+) -> list[tuple[str, bool]]:
+    """(expression, descending) pairs; ``gid`` always last for a stable order.
+
+    ``counted``: the page query also counts every match (window), so it reads all of them
+    anyway; ``gid + 0`` keeps the planner from walking the primary key in ``gid`` order
+    (through the whole table at small limits) instead of using the best index for the filter.
+    """
     keys = []
     if point is not None:
         keys.append((f"t.geom <-> {point}", False))
     keys += [(f"t.{column(k.name)}", k.descending) for k in query.sortby]
-    keys.append(("t.gid", False))
+    keys.append(("t.gid + 0" if counted else "t.gid", False))
     return keys
 
 
@@ -281,7 +288,7 @@ def build_items(layer: LayerRecord, query: ItemsQuery) -> Statement:
     if point is not None:
         radius = _nearest_radius(layer, point, where, f"({limit} + {offset})")
         page_where = f" WHERE {' AND '.join([*conditions, radius])}"
-    keys = order_keys(query, point)
+    keys = order_keys(query, point, counted=bool(conditions) and point is None)
     distance = f"ST_Distance(t.geom, {point})" if point else None
     feature = feature_sql(layer, query.crs, query.properties, distance=distance)
     inner_keys = ", ".join(f"{expr} AS _k{i}" for i, (expr, _) in enumerate(keys))
