@@ -266,9 +266,9 @@ def test_lost_database_connection_is_replaced_transparently(
     z, x, y = tile_at(15)
     assert client.get(f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt").status_code == 200
     db = service_of(app).db
-    pid = db._connection().info.backend_pid
+    pid = db._db.connection().info.backend_pid
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     response = client.get(f"/tiles/{layers.parcels}/{z}/{x + 1}/{y}.mvt")
     assert response.status_code == 200
-    assert db._connection().info.backend_pid != pid
+    assert db._db.connection().info.backend_pid != pid

@@ -14,84 +14,48 @@ safe because versions are never reused.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
 import psycopg
 from sqlalchemy import Engine
 
-from buergergis.errors import Unavailable
-from buergergis.store.catalog import LayerRecord, get_layer
+from buergergis.db.threadconn import RecordMemo, ThreadConnections
+from buergergis.store.catalog import LayerRecord
 from buergergis.store.crs import Crs
 from buergergis.store.features import ItemsPage, ItemsQuery, build_count, build_item, build_items
 
 T = TypeVar("T")
 _STATE = "SELECT version, public, kind FROM buergergis.layer WHERE id = %s"
-_MEMO_SIZE = 256
 
 
 class FeatureDatabase:
     """Per-thread connections for feature queries plus the layer record memo."""
 
     def __init__(self, libpq_url: str, engine: Engine, timeout_ms: int = 15000) -> None:
-        self._url = libpq_url
-        self._engine = engine
-        self._options = (
-            f"-c statement_timeout={int(timeout_ms)} -c max_parallel_workers_per_gather=0"
-            " -c jit=off"
+        # Server-side prepared statements were 2.5x slower here (the bbox expression is no
+        # longer folded into a constant), so they stay off for feature queries.
+        self._db = ThreadConnections(
+            libpq_url,
+            application_name="buergergis-features",
+            timeout_ms=timeout_ms,
+            prepare_threshold=None,
         )
-        self._local = threading.local()
-        self._memo: OrderedDict[tuple[str, int], LayerRecord] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _connection(self) -> psycopg.Connection:
-        conn: psycopg.Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = psycopg.connect(
-                self._url,
-                autocommit=True,
-                application_name="buergergis-features",
-                connect_timeout=5,
-                options=self._options,
-                prepare_threshold=None,
-            )
-            self._local.conn = conn
-        return conn
+        self._memo = RecordMemo(engine)
 
     def _run(self, work: Callable[[psycopg.Connection], T]) -> T:
-        """Run a read; a lost connection is replaced once, a timeout becomes 503."""
-        for attempt in (1, 2):
-            conn = self._connection()
-            try:
-                return work(conn)
-            except psycopg.errors.QueryCanceled:
-                raise Unavailable("Die Anfrage hat zu lange gedauert.") from None
-            except psycopg.OperationalError:
-                conn.close()
-                if attempt == 2:
-                    raise Unavailable("Die Datenbank ist gerade nicht erreichbar.") from None
-        raise AssertionError("unreachable")
+        return self._db.run(work, "Die Anfrage hat zu lange gedauert.")
 
     def layer(self, layer_id: str) -> LayerRecord | None:
         """A public, loaded vector layer at its current version (``None`` otherwise)."""
         row = self._run(lambda conn: conn.execute(_STATE, (layer_id,)).fetchone())
         if row is None or not row[1] or row[2] != "vector" or row[0] <= 0:
             return None
-        key = (layer_id, int(row[0]))
-        with self._lock:
-            record = self._memo.get(key)
-        if record is None:
-            with self._engine.connect() as conn:
-                record = get_layer(conn, layer_id)
-            if record is None:
-                return None
-            with self._lock:
-                self._memo[(record.id, record.version)] = record
-                while len(self._memo) > _MEMO_SIZE:
-                    self._memo.popitem(last=False)
-        return record
+        return self._memo.get(layer_id, int(row[0]))
+
+    def close(self) -> None:
+        """Close this thread's connection (tests, shutdown)."""
+        self._db.close()
 
     def items(self, layer: LayerRecord, query: ItemsQuery) -> ItemsPage:
         """One page of features."""

@@ -16,8 +16,6 @@ are never reused, so a memoised record can never be stale.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -25,13 +23,12 @@ from typing import TypeVar
 import psycopg
 from sqlalchemy import Engine
 
-from buergergis.errors import Unavailable
-from buergergis.store.catalog import LayerRecord, get_layer
+from buergergis.db.threadconn import RecordMemo, ThreadConnections
+from buergergis.store.catalog import LayerRecord
 from buergergis.tiles import vector
 
 T = TypeVar("T")
 _VERSIONS = "SELECT id, version, public FROM buergergis.layer WHERE id = ANY(%s)"
-_MEMO_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -46,43 +43,13 @@ class TileDatabase:
     """Per-thread connection for versions and tiles, plus the record memo."""
 
     def __init__(self, libpq_url: str, engine: Engine, timeout_ms: int = 15000) -> None:
-        self._url = libpq_url
-        self._engine = engine
-        self._options = (
-            f"-c statement_timeout={int(timeout_ms)} -c max_parallel_workers_per_gather=0"
+        self._db = ThreadConnections(
+            libpq_url, application_name="buergergis-tiles", timeout_ms=timeout_ms
         )
-        self._local = threading.local()
-        self._memo: OrderedDict[tuple[str, int], LayerRecord] = OrderedDict()
-        self._memo_lock = threading.Lock()
-
-    def _connection(self) -> psycopg.Connection:
-        conn: psycopg.Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = psycopg.connect(
-                self._url,
-                autocommit=True,
-                application_name="buergergis-tiles",
-                connect_timeout=5,
-                options=self._options,
-            )
-            self._local.conn = conn
-        return conn
+        self._memo = RecordMemo(engine)
 
     def _run(self, work: Callable[[psycopg.Connection], T]) -> T:
-        """Run a read; a lost connection is replaced once, a timeout becomes 503."""
-        for attempt in (1, 2):
-            conn = self._connection()
-            try:
-                return work(conn)
-            except psycopg.errors.QueryCanceled:
-                raise Unavailable("Die Kachel hat zu lange gedauert.") from None
-            except psycopg.OperationalError:
-                conn.close()
-                if attempt == 2:
-                    raise Unavailable(
-                        "Die Datenbank ist gerade nicht erreichbar. Bitte später erneut versuchen."
-                    ) from None
-        raise AssertionError("unreachable")
+        return self._db.run(work, "Die Kachel hat zu lange gedauert.")
 
     def lookup(self, layer_ids: Sequence[str]) -> dict[str, LayerState]:
         """Current version and visibility of the named layers (unknown ids are absent)."""
@@ -105,24 +72,8 @@ class TileDatabase:
         If the layer has moved on since ``lookup`` (a reload in between), the newer record is
         returned — callers key everything by ``record.version``, never by the looked-up one.
         """
-        key = (layer_id, version)
-        with self._memo_lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                return found
-        with self._engine.connect() as conn:
-            loaded = get_layer(conn, layer_id, include_private=True)
-        if loaded is None:
-            return None
-        with self._memo_lock:
-            self._memo[(layer_id, loaded.version)] = loaded
-            while len(self._memo) > _MEMO_SIZE:
-                self._memo.popitem(last=False)
-        return loaded
+        return self._memo.get(layer_id, version, include_private=True)
 
     def close(self) -> None:
         """Close this thread's connection (tests, shutdown)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
+        self._db.close()
