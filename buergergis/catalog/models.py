@@ -84,6 +84,16 @@ CATEGORIES = (
 )
 
 AttributeType = Literal["text", "integer", "float", "boolean", "date", "datetime", "json"]
+#: Column type of each attribute type in every layer table (the loader creates them so).
+COLUMN_SQL_TYPES: dict[str, str] = {
+    "text": "text",
+    "integer": "bigint",
+    "float": "double precision",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "timestamptz",
+    "json": "jsonb",
+}
 SourceFormat = Literal["shapefile", "gpkg", "geojson", "flatgeobuf", "filegdb", "csv", "gtiff"]
 
 

@@ -10,18 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from buergergis.catalog.models import Attribute
+from buergergis.catalog.models import COLUMN_SQL_TYPES, Attribute
 from buergergis.errors import LoadError
 
-SQL_TYPES = {
-    "text": "text",
-    "integer": "bigint",
-    "float": "double precision",
-    "boolean": "boolean",
-    "date": "date",
-    "datetime": "timestamptz",
-    "json": "jsonb",
-}
+SQL_TYPES = COLUMN_SQL_TYPES
 _TRUE = {"true", "t", "1", "ja", "j", "yes", "y", "wahr", "x"}
 _FALSE = {"false", "f", "0", "nein", "n", "no", "falsch", ""}
 

@@ -10,13 +10,14 @@ Stellenangebote) list only current entries. The XML is written by ``feedgen``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from buergergis.catalog.models import VectorLayer
+from buergergis.services.formatting import fmt
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services.changes import Change
 
@@ -60,18 +61,6 @@ def feed_info(record: LayerRecord, base_url: str) -> FeedInfo:
     return FeedInfo(record, base_url.rstrip("/"), chosen[:MAX_FIELDS], label)
 
 
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, float):
-        return f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    return str(value)
-
-
 def entry_html(info: FeedInfo, change: Change) -> str:
     """The entry content: a small definition list of the shown fields (values escaped)."""
     labels = {a.name: a.label for a in info.record.attributes}
@@ -80,7 +69,7 @@ def entry_html(info: FeedInfo, change: Change) -> str:
         value = change.values.get(name)
         if value is None or value == "":
             continue
-        shown = escape(_text(value))
+        shown = escape(fmt(value))
         if isinstance(value, str) and value.startswith(("https://", "http://")):
             shown = Markup('<a href="{0}">{0}</a>').format(value)
         parts.append(Markup("<dt>{}</dt><dd>{}</dd>").format(labels.get(name, name), shown))
@@ -90,7 +79,7 @@ def entry_html(info: FeedInfo, change: Change) -> str:
 def entry_title(info: FeedInfo, change: Change) -> str:
     """ "Neu: …" or "Geändert: …" with the feature's label."""
     label = change.values.get(info.label) if info.label else None
-    name = _text(label) if label not in (None, "") else change.fid
+    name = fmt(label) if label not in (None, "") else change.fid
     return f"{'Neu' if change.is_new else 'Geändert'}: {name}"
 
 

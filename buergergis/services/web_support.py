@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from buergergis.services import config, filters
 from buergergis.services.config import CHOICES, TITLES, ServiceLayers
+from buergergis.services.formatting import fmt
 from buergergis.services.holz import LOT_FIELDS, STATUS
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
 from buergergis.store.services import queries
@@ -56,22 +57,6 @@ def role_record(conn: Connection, role: str) -> LayerRecord:
 def labels(record: LayerRecord) -> dict[str, str]:
     """German labels of the attributes."""
     return {a.name: a.label for a in record.attributes}
-
-
-def fmt(value: Any) -> str:
-    """A value as German text (dates dd.mm.yyyy, decimal comma, ja/nein)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, float):
-        text = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-        return text[:-3] if text.endswith(",00") else text
-    return str(value)
 
 
 def is_link(value: Any) -> bool:

@@ -15,18 +15,12 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
+from buergergis.catalog.models import COLUMN_SQL_TYPES
 from buergergis.errors import InvalidParameter
 from buergergis.store.crs import STORAGE_SRID, Crs, in_range
 
-#: Attribute type → SQL type of the column (as created by the loader).
-SQL_TYPES = {
-    "text": "text",
-    "integer": "bigint",
-    "float": "double precision",
-    "boolean": "boolean",
-    "date": "date",
-    "datetime": "timestamptz",
-}
+#: Attribute types that filters and sorting accept (JSON columns are not queryable).
+SQL_TYPES = {k: v for k, v in COLUMN_SQL_TYPES.items() if k != "json"}
 #: Attribute type → kind used for type checks.
 KINDS = {
     "text": "text",
