@@ -8,7 +8,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 target=${1:-run}
-packages=(postgresql-15-postgis-3 gdal-bin chromium nginx-light wrk fonts-dejavu-core)
+packages=(postgresql-15-postgis-3 gdal-bin chromium nginx-light wrk fonts-dejavu-core
+  libpango-1.0-0 libpangoft2-1.0-0)  # pango: WeasyPrint (PDF of „Mein Ort“)
 # Debian's Python needs python3-venv to create .venv (only checked while there is none).
 if [ ! -x .venv/bin/python ] && ! "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null; then
   packages+=(python3-venv)
