@@ -5,13 +5,52 @@ Settings are read once per app (``create_app``) or CLI invocation, never at impo
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """The city view (WGS84): ``center`` as (lat, lon), ``extent`` as (west, south, east, north).
+
+    Every map page without an explicit ``center`` opens here; a layer's extent never moves it.
+    """
+
+    center: tuple[float, float]
+    extent: tuple[float, float, float, float]
+
+
+def _numbers(value: str, count: int, name: str) -> list[float]:
+    try:
+        numbers = [float(part) for part in value.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != count or not all(math.isfinite(n) for n in numbers):
+        raise ValueError(f"{name}: erwartet {count} durch Komma getrennte Zahlen")
+    return numbers
+
+
+def parse_home_center(value: str) -> tuple[float, float]:
+    """``'lat,lon'`` in WGS84 degrees."""
+    lat, lon = _numbers(value, 2, "home_center")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("home_center: 'Breite,Länge' in Grad, z. B. 52.1037,9.3563")
+    return (lat, lon)
+
+
+def parse_home_extent(value: str) -> tuple[float, float, float, float]:
+    """``'west,south,east,north'`` in WGS84 degrees (west < east, south < north)."""
+    west, south, east, north = _numbers(value, 4, "home_extent")
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValueError("home_extent: 'West,Süd,Ost,Nord' in Grad, z. B. 9.26,52.04,9.48,52.17")
+    return (west, south, east, north)
 
 
 class Settings(BaseSettings):
@@ -73,6 +112,36 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(default=200, description="Largest accepted upload.")
     session_cookie_secure: bool | None = Field(default=None, description="Secure flag of the staff session cookie; default: on when public_url is https.")  # fmt: skip
     log_level: str = Field(default="INFO")
+    session_max_hours: float = Field(default=8, gt=0, le=24, description="Longest staff session (hours) before a new login is needed.")  # fmt: skip
+    session_idle_minutes: int = Field(default=60, ge=1, description="Staff sessions end after this many minutes without a request.")  # fmt: skip
+    deleted_keep_days: int = Field(default=30, ge=0, description="Deleted layers stay restorable this many days, then 'buergergis layers purge' removes them.")  # fmt: skip
+    upload_keep_hours: int = Field(default=72, ge=1, description="Unpublished uploads ('Meine Uploads') are removed after this many hours.")  # fmt: skip
+    home_center: str = Field(
+        default="52.1037,9.3563",
+        description="Centre of the city view as 'lat,lon' (WGS84); default: Hameln, Pferdemarkt.",
+    )
+    home_extent: str = Field(
+        default="9.26,52.04,9.48,52.17",
+        description="City extent 'west,south,east,north' (WGS84): the home view of / and /embed, "
+        "and the area layers are checked against on import.",
+    )
+
+    @field_validator("home_center")
+    @classmethod
+    def _check_center(cls, value: str) -> str:
+        parse_home_center(value)
+        return value
+
+    @field_validator("home_extent")
+    @classmethod
+    def _check_extent(cls, value: str) -> str:
+        parse_home_extent(value)
+        return value
+
+    @cached_property
+    def home(self) -> HomeView:
+        """The city view: centre and extent from ``home_center``/``home_extent``."""
+        return HomeView(parse_home_center(self.home_center), parse_home_extent(self.home_extent))
 
     @cached_property
     def var(self) -> Path:

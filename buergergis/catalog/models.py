@@ -10,7 +10,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
 ID_MAX_LENGTH = 40
@@ -156,6 +165,87 @@ class Attribute(_Strict):
         return self.title or self.name
 
 
+HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
+
+
+class StyleCategory(_Strict):
+    """One value of a categorised style: features with this value get this colour."""
+
+    value: StrictStr | StrictInt | StrictBool = Field(description="Attribute value (exact).")
+    color: str = Field(pattern=HEX_COLOR, description="Colour `#rrggbb` of these features.")
+    label: str | None = Field(
+        default=None, max_length=80, description="Legend label (German); default: the value."
+    )
+    label_en: str | None = Field(default=None, max_length=80, description="Legend label (English).")
+
+    @property
+    def key(self) -> str:
+        """The value as text, as the browser and MapLibre compare it (``true``, ``42``)."""
+        return value_key(self.value)
+
+
+class StyleRange(_Strict):
+    """One class of a graduated style: ``min`` ≤ value < ``max`` (an open end may be omitted)."""
+
+    min: float | None = Field(default=None, description="Lower bound (inclusive).")
+    max: float | None = Field(default=None, description="Upper bound (exclusive).")
+    color: str = Field(pattern=HEX_COLOR, description="Colour `#rrggbb` of this class.")
+    label: str = Field(min_length=1, max_length=80, description="Legend label (German).")
+    label_en: str | None = Field(default=None, max_length=80, description="Legend label (English).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> StyleRange:
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError("min muss kleiner als max sein")
+        return self
+
+
+class StyleByAttribute(_Strict):
+    """Colour by an attribute: ``categories`` (value → colour) or ``ranges`` (numbers)."""
+
+    attribute: str = Field(pattern=ATTRIBUTE_PATTERN, description="Attribute that decides.")
+    categories: tuple[StyleCategory, ...] = Field(
+        default=(), description="Categorised: one entry per value, in legend order."
+    )
+    ranges: tuple[StyleRange, ...] = Field(
+        default=(), description="Graduated: ascending, non-overlapping number ranges."
+    )
+    other_label: str | None = Field(
+        default=None,
+        max_length=80,
+        description="Legend label of all other values (drawn in `style.color`); none: not listed.",
+    )
+    other_label_en: str | None = Field(default=None, max_length=80)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StyleByAttribute:
+        if bool(self.categories) == bool(self.ranges):
+            raise ValueError("entweder categories oder ranges angeben (genau eines)")
+        keys = [c.key for c in self.categories]
+        if len(set(keys)) != len(keys):
+            raise ValueError("jeder Wert darf in categories nur einmal vorkommen")
+        previous: float | None = None
+        for index, item in enumerate(self.ranges):
+            low = item.min if item.min is not None else float("-inf")
+            if index > 0 and item.min is None:
+                raise ValueError("ranges: nur die erste Klasse darf ohne min sein")
+            if index < len(self.ranges) - 1 and item.max is None:
+                raise ValueError("ranges: nur die letzte Klasse darf ohne max sein")
+            if previous is not None and low < previous:
+                raise ValueError("ranges müssen aufsteigend sein und dürfen sich nicht überlappen")
+            previous = item.max
+        return self
+
+
+def value_key(value: str | int | float | bool) -> str:
+    """A category value as text: ``true``/``false``, integers without ``.0``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class Style(_Strict):
     """How the layer is drawn on the city map and in tiles."""
 
@@ -167,6 +257,10 @@ class Style(_Strict):
     label: str | None = Field(default=None, description="Attribute shown as label.")
     cluster: bool = Field(default=False, description="Cluster markers of dense point layers.")
     tiles: bool = Field(default=False, description="Draw as vector tiles instead of GeoJSON.")
+    by_attribute: StyleByAttribute | None = Field(
+        default=None,
+        description="Colour features by an attribute (legend classes); other values: `color`.",
+    )
 
 
 class Temporal(_Strict):
@@ -234,12 +328,32 @@ class VectorLayer(_LayerBase):
         refs = [*self.popup, *self.search]
         if self.style.label:
             refs.append(self.style.label)
+        if self.style.by_attribute:
+            refs.append(self.style.by_attribute.attribute)
         if self.temporal:
             refs += [self.temporal.start, *([self.temporal.end] if self.temporal.end else [])]
         unknown = sorted({r for r in refs if r not in known})
         if unknown:
             raise ValueError(f"unbekannte Attribute referenziert: {', '.join(unknown)}")
+        by = self.style.by_attribute
+        kind = next(a.type for a in self.attributes if by and a.name == by.attribute) if by else ""
+        if by and by.ranges and kind not in {"integer", "float"}:
+            raise ValueError(
+                f"style.by_attribute.ranges: Attribut '{by.attribute}' ist vom Typ '{kind}', "
+                "Zahlenklassen brauchen integer oder float"
+            )
+        if by and by.categories and kind in _CATEGORY_TYPES:
+            wrong = [c.key for c in by.categories if not isinstance(c.value, _CATEGORY_TYPES[kind])]
+            if wrong:
+                raise ValueError(
+                    f"style.by_attribute.categories: Werte {', '.join(wrong)} passen nicht zum "
+                    f"Typ '{kind}' des Attributs '{by.attribute}'"
+                )
         return self
+
+
+#: Python types a category value may have for each attribute type (others: not checked).
+_CATEGORY_TYPES: dict[str, type | tuple[type, ...]] = {"text": str, "boolean": bool, "integer": int}
 
 
 class RasterOptions(_Strict):
