@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=60, ge=1, description="Staff sessions end after this many minutes without a request.")  # fmt: skip
     deleted_keep_days: int = Field(default=30, ge=0, description="Deleted layers stay restorable this many days, then 'buergergis layers purge' removes them.")  # fmt: skip
     upload_keep_hours: int = Field(default=72, ge=1, description="Unpublished uploads ('Meine Uploads') are removed after this many hours.")  # fmt: skip
+    session_max_hours: float = Field(default=8, gt=0, le=24, description="Longest staff session (hours) before a new login is needed.")  # fmt: skip
+    session_idle_minutes: int = Field(default=60, ge=1, description="Staff sessions end after this many minutes without a request.")  # fmt: skip
+    deleted_keep_days: int = Field(default=30, ge=0, description="Deleted layers stay restorable this many days, then 'buergergis layers purge' removes them.")  # fmt: skip
+    upload_keep_hours: int = Field(default=72, ge=1, description="Unpublished uploads ('Meine Uploads') are removed after this many hours.")  # fmt: skip
     home_center: str = Field(
         default="52.1037,9.3563",
         description="Centre of the city view as 'lat,lon' (WGS84); default: Hameln, Pferdemarkt.",
