@@ -85,6 +85,25 @@ class Unavailable(BuergerGISError):
     code = "ServiceUnavailable"
 
 
+class DatabaseUnavailable(Unavailable):
+    """The database cannot be reached (503 with ``Retry-After``)."""
+
+    def __init__(
+        self,
+        description: str = "Die Datenbank ist gerade nicht erreichbar. Bitte später erneut versuchen.",
+    ) -> None:
+        super().__init__(description)
+
+
+class QueryTimeout(Unavailable):
+    """A query ran into the statement timeout (503 with ``Retry-After``)."""
+
+    code = "Timeout"
+
+    def __init__(self, description: str = "Die Anfrage hat zu lange gedauert.") -> None:
+        super().__init__(description)
+
+
 class DefinitionError(BuergerGISError):
     """A layer definition is invalid; the message names the file and the field."""
 

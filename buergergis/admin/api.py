@@ -21,6 +21,7 @@ from buergergis.admin.uploads import Upload, discard, stage
 from buergergis.errors import InvalidParameter
 from buergergis.store import audit, history, users
 from buergergis.store.catalog import LayerRecord, list_layers
+from buergergis.values import parse_int
 from buergergis.web import state
 
 
@@ -172,13 +173,13 @@ def api_export(layer_id: str) -> Response:
 @admin_only
 def api_audit() -> Response:
     """Audit log, newest first (``layer``, ``before``, ``limit`` ≤ 1000)."""
-    limit = min(request.args.get("limit", 200, type=int) or 200, 1000)
+    limit = parse_int(request.args.get("limit"), "limit", default=200, low=1, high=1000) or 200
     with state().engine.connect() as conn:
         entries = audit.entries(
             conn,
             layer_id=request.args.get("layer") or None,
-            limit=max(limit, 1),
-            before=request.args.get("before", type=int),
+            limit=limit,
+            before=parse_int(request.args.get("before"), "before", low=1),
         )
     return jsonify({"entries": [e.to_dict() for e in entries]})
 

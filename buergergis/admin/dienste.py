@@ -14,17 +14,16 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
-from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from buergergis.errors import BuergerGISError, Forbidden, InvalidParameter, NotFound
+from buergergis.errors import Forbidden, InvalidParameter, NotFound
 from buergergis.services import edit
 from buergergis.services.config import CHOICES, EDITABLE, TITLES
 from buergergis.services.holz import STATUS
-from buergergis.services.web_support import fmt, labels, service_layers
 from buergergis.store.catalog import LayerRecord, get_layer
 from buergergis.store.services import queries, requests
 from buergergis.web import state
+from buergergis.web.services_support import fmt, labels, service_layers
 
 bp = Blueprint("services_admin", __name__, url_prefix="/admin/dienste")
 
@@ -70,22 +69,6 @@ def _headers(response: Response) -> Response:
 @bp.context_processor
 def _template_globals() -> dict[str, object]:
     return {"csrf_token": generate_csrf, "staff": g.get("staff"), "fmt": fmt, "titles": TITLES}
-
-
-@bp.errorhandler(BuergerGISError)
-def _domain_error(exc: BuergerGISError) -> ResponseReturnValue:
-    return _error(exc.status, exc.description, exc.details or None)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> ResponseReturnValue:
-    return _error(exc.code or 500, "Nicht gefunden." if exc.code == 404 else "Ungültige Anfrage.")
-
-
-def _error(status: int, description: str, details: dict | None = None) -> ResponseReturnValue:
-    html = render_template("admin/error.html", status=status, description=description,
-                           details=details)  # fmt: skip
-    return Response(html, status=status, mimetype="text/html")
 
 
 def _record(role: str) -> LayerRecord:

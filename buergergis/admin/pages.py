@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import login_user, logout_user
 
-from buergergis.admin.auth import add_account, authenticate, change_account
-from buergergis.admin.blueprint import admin_only, bp, login_limits, safe_next, settings, staff
+from buergergis.admin.auth import (
+    add_account,
+    authenticate,
+    change_account,
+    end_session,
+    start_session,
+)
+from buergergis.admin.blueprint import (
+    admin_only,
+    bp,
+    lockout_seconds,
+    login_limits,
+    safe_next,
+    settings,
+    staff,
+)
 from buergergis.admin.forms import (
     AccountChangeForm,
     AccountForm,
@@ -21,17 +39,21 @@ from buergergis.admin.publish import export_yaml, rollback_layer
 from buergergis.errors import BuergerGISError, InvalidParameter, NotFound
 from buergergis.store import audit, history, users
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
+from buergergis.values import parse_int
 from buergergis.web import state
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Log in with name and password (rate limited)."""
+    """Log in with name and password (rate limited; a lockout keeps the form)."""
     form = LoginForm()
     if request.method == "GET":
         return render_template("admin/login.html", form=form)
-    with login_limits(per_address=True):
-        return _login_attempt(form)
+    try:
+        with login_limits(per_address=True):
+            return _login_attempt(form)
+    except RateLimitExceeded:
+        return _locked_out(form)
 
 
 def _login_attempt(form: LoginForm) -> ResponseReturnValue:
@@ -42,14 +64,25 @@ def _login_attempt(form: LoginForm) -> ResponseReturnValue:
     if user is None:
         return render_template("admin/login.html", form=form, failed=True), 401
     session.clear()
-    login_user(user)
+    login_user(start_session(state().engine, user))
     session.permanent = True
     return redirect(safe_next(request.args.get("next")))
 
 
+def _locked_out(form: LoginForm) -> ResponseReturnValue:
+    """The login page again, saying from when on a new attempt is possible."""
+    wait = lockout_seconds()
+    until = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(seconds=wait)
+    html = render_template(
+        "admin/login.html", form=form, locked_until=until.strftime("%H:%M:%S"), wait=wait
+    )
+    return html, 429, {"Retry-After": str(wait)}
+
+
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End the session, also on the server (a copied cookie no longer works)."""
+    end_session(state().engine, staff())
     logout_user()
     session.clear()
     return redirect(url_for("admin.login"))
@@ -118,7 +151,7 @@ def layer_export(layer_id: str) -> Response:
 @admin_only
 def audit_view() -> str:
     """The audit log, newest first (admins)."""
-    before = request.args.get("vor", type=int)
+    before = parse_int(request.args.get("vor"), "vor", low=1)
     with state().engine.connect() as conn:
         entries = audit.entries(conn, limit=100, before=before)
     return render_template("admin/audit.html", entries=entries)

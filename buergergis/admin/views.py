@@ -3,7 +3,7 @@
 Every route of the blueprint passes :func:`_guard` first: the API needs a Bearer token (else
 401 JSON), pages a session (else a redirect to the login page); the view's role decides
 403; every page POST needs a valid CSRF token. Pages get German HTML error pages, the API
-the one JSON error body.
+the one JSON error body — both through the app's one error path (``web/errors.py``).
 """
 
 from __future__ import annotations
@@ -12,41 +12,26 @@ import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
 from buergergis.admin import api, pages, pages_upload  # noqa: F401 - routes on bp
-from buergergis.admin.auth import init_login, token_user
+from buergergis.admin.auth import SessionLimits, init_login, token_user
 from buergergis.admin.blueprint import LIMITER, PUBLIC_ENDPOINTS, bp, is_api, required_role
-from buergergis.errors import BuergerGISError, Forbidden
+from buergergis.errors import Forbidden, Unauthorized
 from buergergis.web import state
-from buergergis.web.errors import error_response
+from buergergis.web.errors import CSRF_MESSAGE
 
 log = logging.getLogger("buergergis.admin")
 
 __all__ = ["bp", "init_app"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MESSAGES = {
-    400: "Ungültige Anfrage.",
-    401: "Anmeldung erforderlich.",
-    403: "Keine Berechtigung für diese Seite.",
-    404: "Nicht gefunden.",
-    405: "Diese Aktion ist hier nicht möglich.",
-    413: "Die Datei ist zu groß.",
-    429: "Zu viele Anmeldeversuche. Bitte eine Minute warten.",
-}
-CSRF_MESSAGE = (
-    "Das Formular ist abgelaufen oder unvollständig (CSRF-Schutz). "
-    "Bitte die Seite neu laden und erneut senden."
-)
 
 
 def init_app(app: Flask) -> None:
@@ -58,10 +43,12 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = (
         settings.public_url.startswith("https://") if secure is None else bool(secure)
     )
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    # Flask already sets PERMANENT_SESSION_LIFETIME (31 days), so setdefault would do nothing.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.session_max_hours)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.config["BUERGERGIS_UPLOAD_MAX_MB"] = settings.upload_max_mb
-    init_login(app, app.extensions["buergergis"].engine)
+    limits = SessionLimits(settings.session_max_hours * 3600, settings.session_idle_minutes * 60)
+    init_login(app, app.extensions["buergergis"].engine, limits)
     app.extensions[LIMITER] = Limiter(
         get_remote_address, app=app, storage_uri="memory://", key_prefix="admin-login"
     )
@@ -74,9 +61,7 @@ def _guard() -> ResponseReturnValue | None:
     if is_api():
         user = token_user(state().engine, request.headers.get("Authorization"))
         if user is None:
-            return _error(
-                401, "Unauthorized", "Anmeldung erforderlich: Authorization: Bearer <Token>."
-            )
+            raise Unauthorized("Anmeldung erforderlich: Authorization: Bearer <Token>.")
         g.staff = user
     elif request.endpoint not in PUBLIC_ENDPOINTS:
         if not current_user.is_authenticated:
@@ -121,51 +106,3 @@ def _csp() -> str:
 def _template_globals() -> dict[str, object]:
     """``csrf_token()`` and ``staff`` for the admin templates only (not for citizen pages)."""
     return {"csrf_token": generate_csrf, "staff": g.get("staff")}
-
-
-@bp.errorhandler(BuergerGISError)
-def _domain_error(exc: BuergerGISError) -> ResponseReturnValue:
-    return _error(exc.status, exc.code, exc.description, exc.details or None)
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
-    return _error(400, "CSRFError", CSRF_MESSAGE)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> ResponseReturnValue:
-    status = exc.code or 500
-    description = MESSAGES.get(status, "Fehler.")
-    if status == 413:
-        mb = current_app.config.get("BUERGERGIS_UPLOAD_MAX_MB")
-        description = f"Die Datei ist zu groß (höchstens {mb} MB erlaubt)."
-    return _error(status, type(exc).__name__, description)
-
-
-@bp.errorhandler(SQLAlchemyError)
-def _db_error(exc: SQLAlchemyError) -> ResponseReturnValue:
-    if isinstance(exc, OperationalError):
-        log.warning("database unavailable: %s", exc)
-        return _error(503, "ServiceUnavailable", "Die Datenbank ist gerade nicht erreichbar.")
-    log.exception("database error on %s", request.path)
-    return _error(500, "ServerError", "Interner Fehler. Bitte später erneut versuchen.")
-
-
-@bp.errorhandler(Exception)
-def _unexpected(exc: Exception) -> ResponseReturnValue:
-    log.exception("unhandled error on %s", request.path)
-    return _error(500, "ServerError", "Interner Fehler. Bitte später erneut versuchen.")
-
-
-def _error(status: int, code: str, description: str, details: dict | None = None) -> Response:
-    """JSON for the API, a German HTML page otherwise."""
-    if is_api():
-        response = error_response(status, code, description, details)
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="BuergerGIS"'
-        return response
-    html = render_template(
-        "admin/error.html", status=status, description=description, details=details
-    )
-    return Response(html, status=status, mimetype="text/html")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event
 
+from buergergis.db.health import OUTAGE
 from buergergis.settings import Settings
 
 
@@ -27,5 +28,6 @@ def make_engine(settings: Settings, *, application_name: str = "buergergis") -> 
             cur.execute(f"SET statement_timeout = {int(settings.statement_timeout_ms)}")
             cur.execute("SET jit = off")
         dbapi_conn.commit()
+        OUTAGE.up()
 
     return engine

@@ -22,9 +22,12 @@ from buergergis.maps.layers import MapLayer
 from buergergis.maps.services import FilterOption, ListFilters
 from buergergis.store.features_simple import TableQuery, TableRows
 from buergergis.store.services.queries import Where
+from buergergis.values import parse_int
 
 PER_PAGE = 100
 MAX_QUERY = 100
+#: The highest page number a list accepts (a page behind the last one is simply empty).
+MAX_PAGE = 1_000_000
 _URL = re.compile(r"^https?://[^\s<>\"]+$")
 
 
@@ -53,12 +56,7 @@ def parse_list_params(args: Mapping[str, str], layer: MapLayer) -> ListParams:
             f"Parameter 'sort': '{sort[:60]}' ist keine Spalte dieser Tabelle "
             f"(möglich: {', '.join(names)})."
         )
-    try:
-        page = int(args.get("page") or 1)
-    except ValueError:
-        page = 0
-    if page < 1:
-        raise InvalidParameter("Parameter 'page': erwartet eine ganze Zahl ab 1.")
+    page = parse_int(args.get("page"), "page", default=1, low=1, high=MAX_PAGE) or 1
     fid = (args.get("fid") or "").strip()[:200] or None
     return ListParams(q=q, sort=sort, descending=descending, page=page, fid=fid)
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from buergergis.catalog.models import ID_PATTERN
+from buergergis.catalog.models import ID_PATTERN, Attribute
 from buergergis.errors import InvalidParameter
 from buergergis.maps.build import FEATURE_ZOOM
 from buergergis.maps.i18n import Lang
 from buergergis.maps.view import parse_lang, parse_layer_ids
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.search import Hit
+from buergergis.values import parse_int
 
 MIN_QUERY, MAX_QUERY = 2, 100
 DEFAULT_LIMIT, MAX_LIMIT = 10, 50
@@ -35,15 +36,7 @@ class SearchParams:
 
 
 def _int(value: str | None, name: str, default: int, high: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= high:
-        raise InvalidParameter(f"Parameter '{name}': erwartet eine ganze Zahl von 1 bis {high}.")
-    return number
+    return parse_int(value, name, default=default, low=1, high=high) or default
 
 
 def search_params(args: Mapping[str, str]) -> SearchParams:
@@ -101,11 +94,23 @@ def hit_map_url(hit: Hit, lang: Lang) -> str:
     return "/?" + urlencode(params)
 
 
+def _matched(hit: Hit, attributes: dict[str, Attribute], lang: Lang) -> dict[str, Any] | None:
+    """Which attribute of the hit matched the query: name, title and value."""
+    if hit.field is None:
+        return None
+    attribute = attributes.get(hit.field)
+    title = (attribute.title_en if attribute and lang == "en" else None) or (
+        attribute.label if attribute else hit.field
+    )
+    return {"field": hit.field, "title": title, "value": hit.value}
+
+
 def search_results(
     params: SearchParams, hits: list[Hit], records: list[LayerRecord]
 ) -> dict[str, Any]:
     """The JSON body of ``/search`` (also the model of the HTML result page)."""
     titles = {r.id: _title(r, params.lang) for r in records}
+    fields = {r.id: {a.name: a for a in r.attributes} for r in records}
     return {
         "query": params.q,
         "results": [
@@ -119,6 +124,7 @@ def search_results(
                 "lat": round(h.lat, 6),
                 "bbox": [round(v, 6) for v in h.bbox] if h.bbox else None,
                 "score": h.score,
+                "matched": _matched(h, fields.get(h.layer, {}), params.lang),
                 "map_url": hit_map_url(h, params.lang),
             }
             for h in hits

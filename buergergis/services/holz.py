@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import Connection, Engine
-from werkzeug.datastructures import Headers, MultiDict
 from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -39,6 +39,13 @@ LOT_FIELDS = (
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ()/\-]{6,30}$")
 REQUIRED = "Pflichtfeld."
+
+
+class HeaderLookup(Protocol):
+    """Request headers as the web layer has them (anything with ``get``)."""
+
+    def get(self, key: str) -> str | None:
+        """The header's value, or ``None``."""
 
 
 def _email_or_phone(form: Form, field: StringField) -> None:
@@ -94,7 +101,7 @@ class Submission:
 
 def new_form(fid: str, secret: str) -> RequestForm:
     """An empty form for lot ``fid`` with a fresh token."""
-    form = RequestForm(MultiDict({"los": fid}))
+    form = RequestForm(data={"los": fid})
     form.token.data = form_token(secret, fid)
     return form
 
@@ -121,7 +128,7 @@ def check_token(secret: str, token: str | None, fid: str) -> None:
         raise InvalidParameter("Das Formular gehört zu einem anderen Los. Bitte neu laden.")
 
 
-def check_origin(headers: Headers, host_url: str) -> None:
+def check_origin(headers: HeaderLookup, host_url: str) -> None:
     """Refuse cross-site POSTs (403); requests without these headers are left to the token."""
     site = (headers.get("Sec-Fetch-Site") or "").lower()
     if site and site not in {"same-origin", "none"}:

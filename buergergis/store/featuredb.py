@@ -20,10 +20,11 @@ from typing import TypeVar
 import psycopg
 from sqlalchemy import Engine
 
-from buergergis.db.threadconn import RecordMemo, ThreadConnections
+from buergergis.db.threadconn import ThreadConnections
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.crs import Crs
 from buergergis.store.features import ItemsPage, ItemsQuery, build_count, build_item, build_items
+from buergergis.store.memo import RecordMemo
 
 T = TypeVar("T")
 _STATE = "SELECT version, public, kind FROM buergergis.layer WHERE id = %s"
@@ -68,7 +69,7 @@ class FeatureDatabase:
             if matched is None:  # a page behind the last feature: count on its own
                 count = build_count(layer, query)
                 matched = conn.execute(count.sql, count.params).fetchone()[0]  # type: ignore[index]
-            return ItemsPage(row[2], int(matched), int(row[1]))
+            return ItemsPage(row[2], int(matched), int(row[1]), row[3])
 
         return self._run(work)
 

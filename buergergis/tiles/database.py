@@ -23,8 +23,9 @@ from typing import TypeVar
 import psycopg
 from sqlalchemy import Engine
 
-from buergergis.db.threadconn import RecordMemo, ThreadConnections
+from buergergis.db.threadconn import ThreadConnections
 from buergergis.store.catalog import LayerRecord
+from buergergis.store.memo import RecordMemo
 from buergergis.tiles import vector
 
 T = TypeVar("T")

@@ -23,9 +23,11 @@ BLUEPRINTS = (
     "buergergis.web.static",
     "buergergis.web.ogc",
     "buergergis.web.tiles",
+    "buergergis.web.styles",
     "buergergis.web.maps",
     "buergergis.web.services",
     "buergergis.admin.views",
+    "buergergis.admin.dienste",
 )
 
 
@@ -47,6 +49,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Attach settings/engine, errors, logging and every available blueprint."""
     from buergergis.web.caching import init_http
     from buergergis.web.errors import register_error_handlers
+    from buergergis.web.guard import init_guard
 
     app.config["SECRET_KEY"] = settings.secret_key or _secret_key(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_mb * 1024 * 1024
@@ -54,6 +57,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["buergergis"] = AppState(settings, make_engine(settings))
     register_error_handlers(app)
+    init_guard(app)
     init_http(app)
     _request_logging(app)
     for name in BLUEPRINTS:

@@ -7,11 +7,16 @@ request, so a reload (new, never reused version number) changes every validator 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from flask import Flask, Response, request
 from flask_compress import Compress
+from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+R = TypeVar("R", bound=WerkzeugResponse)
 
 COMPRESSIBLE = [
     "application/json",
@@ -27,6 +32,11 @@ COMPRESSIBLE = [
     "image/svg+xml",
 ]
 CORS_PREFIXES = ("/ogc", "/tiles", "/search", "/static", "/oembed", "/feeds")
+#: The one CORS definition: public GET APIs may be read from any origin.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Content-Crs, Link, Last-Modified",
+}
 
 
 def make_etag(versions: Iterable[tuple[str, int]], *parts: object) -> str:
@@ -45,27 +55,38 @@ def request_key() -> tuple[str, str, str]:
     return request.path, query, request.headers.get("Accept", "")
 
 
-def not_modified(etag: str, cache_control: str) -> Response | None:
-    """A 304 response when ``If-None-Match`` matches ``etag`` (weak comparison)."""
-    if request.if_none_match.contains_weak(etag) or request.if_none_match.star_tag:
-        response = Response(status=304)
-        response.set_etag(etag, weak=True)
-        response.headers["Cache-Control"] = cache_control
-        response.vary.add("Accept")
-        return response
-    return None
+def is_fresh(etag: str, req: WerkzeugRequest | None = None) -> bool:
+    """Whether the client's ``If-None-Match`` matches ``etag`` (weak comparison)."""
+    req = req or request
+    return bool(req.if_none_match.contains_weak(etag) or req.if_none_match.star_tag)
 
 
 def with_validators(
-    response: Response, etag: str, cache_control: str, last_modified: datetime | None = None
-) -> Response:
-    """Set ETag, Last-Modified, Cache-Control and Vary on a fresh response."""
+    response: R, etag: str, cache_control: str, last_modified: datetime | None = None
+) -> R:
+    """Set ETag, Last-Modified, Cache-Control and Vary on a response."""
     response.set_etag(etag, weak=True)
     if last_modified is not None:
         response.last_modified = last_modified
     response.headers["Cache-Control"] = cache_control
     response.vary.add("Accept")
     return response
+
+
+def conditional(
+    etag: str,
+    cache_control: str,
+    build: Callable[[], R],
+    *,
+    last_modified: datetime | None = None,
+    req: WerkzeugRequest | None = None,
+    response_class: type[R] = Response,  # type: ignore[assignment]
+) -> R:
+    """The one "304 or build" of the app: a 304 when the client's copy is current, else
+    ``build()`` with validators. ``build`` is not called for a 304."""
+    if is_fresh(etag, req):
+        return with_validators(response_class(status=304), etag, cache_control)
+    return with_validators(build(), etag, cache_control, last_modified)
 
 
 def init_http(app: Flask) -> None:
@@ -80,8 +101,5 @@ def init_http(app: Flask) -> None:
     @app.after_request
     def _cors(response: Response) -> Response:
         if request.method in {"GET", "HEAD", "OPTIONS"} and request.path.startswith(CORS_PREFIXES):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Expose-Headers"] = (
-                "ETag, Content-Crs, Link, Last-Modified"
-            )
+            response.headers.update(CORS_HEADERS)
         return response

@@ -39,13 +39,13 @@ from buergergis.maps.services import (
     map_services,
 )
 from buergergis.maps.view import MapView, parse_lang, parse_view, query_string
-from buergergis.services import filters
-from buergergis.services.web_support import service_layers
+from buergergis.services import filters, holz
 from buergergis.store import features_simple, search
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
 from buergergis.store.services.queries import distinct_values
 from buergergis.web import state
-from buergergis.web.caching import make_etag, not_modified, request_key, with_validators
+from buergergis.web.caching import conditional, make_etag, request_key
+from buergergis.web.services_support import service_layers
 
 bp = Blueprint("maps", __name__)
 
@@ -74,6 +74,7 @@ def _etag(records: Iterable[LayerRecord], *parts: object) -> str:
     s = state().settings
     versions = [(r.id, r.version) for r in records]
     config = (s.basemap_url, s.basemap_attribution, s.frame_ancestors, s.public_url)
+    config += (s.home_center, s.home_extent)
     return make_etag(versions, request_key(), request.host_url, config, *parts)
 
 
@@ -81,7 +82,7 @@ def _cached(records: list[LayerRecord], build: Callable[[], Response], *parts: o
     """A 304 when the client's copy is current, else the built response with validators."""
     etag = _etag(records, *parts)
     cache_control = state().settings.cache_control
-    return not_modified(etag, cache_control) or with_validators(build(), etag, cache_control)
+    return conditional(etag, cache_control, build)
 
 
 def _page(template: str, policy: str, **context: object) -> Response:
@@ -116,7 +117,7 @@ def _map_response(
     s = state().settings
     t = texts(view.lang)
     builder = build_embed_map if template.endswith("embed.html") else build_city_map
-    rendered = render(builder(layers, view, _basemap(), t, services))
+    rendered = render(builder(layers, view, _basemap(), t, services, home=s.home))
     policy = csp.policy(
         script_hashes=(rendered.csp_hash,),
         basemap_url=s.basemap_url if view.basemap != "none" else "",
@@ -142,7 +143,7 @@ def city_map() -> Response:
         "missing": missing,
         "groups": group_by_category(layers),
         "shown": visible_ids(layers, view),
-        "points": nearest_choices(layers),
+        "points": nearest_choices(layers, services.roles, (holz.STATUS, holz.FREE)),
     }
     return _cached(
         records,
@@ -298,7 +299,10 @@ def search_view() -> Response:
         t = texts(params.lang)
         return _cached(
             records,
-            lambda: _page("maps/search.html", csp.policy(), body=body, t=t, lang=params.lang),
+            lambda: _page(
+                "maps/search.html", csp.policy(), body=body, t=t, lang=params.lang,
+                address_layer=service_layers().layer_id("adressen"),
+            ),  # fmt: skip
         )
     return _cached(records, lambda: _json(body))
 

@@ -3,7 +3,7 @@
 Views parse parameters, read through ``buergergis.services``/``store``, and render. HTML
 pages get German HTML errors, JSON and Atom the one JSON error body. No cookies are set:
 the Kaufanfrage form is protected by a signed token and an origin check (``services.holz``).
-The staff pages live in ``buergergis.services.admin`` and are registered by :func:`init_app`.
+The staff pages live in ``buergergis.admin.dienste`` and are registered by :func:`init_app`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,16 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException
 
-from buergergis.errors import BuergerGISError, NotFound
+from buergergis.errors import NotFound
 from buergergis.services import config, feeds, filters, holz, offices, opening, report
 from buergergis.services.config import TITLES
-from buergergis.services.web_support import (
+from buergergis.store.catalog import LayerRecord, get_layer
+from buergergis.store.services import changes
+from buergergis.store.services.queries import Row, Where
+from buergergis.web import state
+from buergergis.web.caching import conditional, make_etag, request_key
+from buergergis.web.services_support import (
     PAGES,
     cached,
     html_page,
@@ -41,12 +45,6 @@ from buergergis.services.web_support import (
     role_record,
     service_layers,
 )
-from buergergis.store.catalog import LayerRecord, get_layer
-from buergergis.store.services import changes
-from buergergis.store.services.queries import Row, Where
-from buergergis.web import state
-from buergergis.web.caching import make_etag, not_modified, request_key, with_validators
-from buergergis.web.errors import error_response
 
 bp = Blueprint("services", __name__)
 
@@ -57,45 +55,17 @@ LIMITER = "buergergis_services_limiter"
 
 
 def init_app(app: Flask) -> None:
-    """Service roles, the rate limit of the Kaufanfrage form, and the staff blueprint."""
-    from buergergis.services.admin import bp as admin_bp
-
+    """Service roles and the rate limit of the Kaufanfrage form."""
     app.extensions["buergergis_services"] = config.from_environment()
     app.extensions[LIMITER] = Limiter(
         get_remote_address, app=app, storage_uri="memory://", key_prefix="services"
     )
-    app.register_blueprint(admin_bp)
 
 
 def _request_limit() -> Any:
     """The per-address limit of Kaufanfragen (a context manager; 429 when exceeded)."""
     value = current_app.config.get("BUERGERGIS_KAUFANFRAGE_LIMIT", REQUEST_LIMIT)
     return current_app.extensions[LIMITER].limit(value)
-
-
-@bp.errorhandler(BuergerGISError)
-def _domain_error(exc: BuergerGISError) -> ResponseReturnValue:
-    return _error(exc.status, exc.code, exc.description, exc.details or None)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> ResponseReturnValue:
-    status = exc.code or 500
-    messages = {
-        404: "Nicht gefunden.",
-        405: "Diese Aktion ist hier nicht möglich.",
-        429: "Zu viele Anfragen von Ihrem Anschluss. Bitte versuchen Sie es später erneut.",
-    }
-    return _error(status, type(exc).__name__, messages.get(status, "Ungültige Anfrage."))
-
-
-def _error(status: int, code: str, description: str, details: dict | None = None) -> Response:
-    if request.path.endswith(JSON_PATHS):
-        return error_response(status, code, description, details)
-    response = html_page("services/error.html", status=status, description=description,
-                         details=details)  # fmt: skip
-    response.status_code = status
-    return no_store(response)
 
 
 # ---- overview and Bürgeramt -----------------------------------------------------------------
@@ -236,15 +206,15 @@ def feed(layer_id: str) -> Response:
             raise NotFound(f"Einen Feed für '{layer_id[:40]}' gibt es nicht.")
         current = filters.current_only(record, service_layers())
         etag = make_etag([(record.id, record.version)], request_key(), current and current.params)
-        cache_control = state().settings.cache_control
-        if (hit := not_modified(etag, cache_control)) is not None:
-            return hit
-        changes.sync(conn, record.id)
-        info = feeds.feed_info(record, state().settings.public_url)
-        entries = changes.recent(conn, record, info.fields + ((info.label,) if info.label else ()),
-                                 feeds.LIMIT, current or Where())  # fmt: skip
-    response = Response(feeds.build(info, entries), mimetype="application/atom+xml")
-    return with_validators(response, etag, cache_control)
+
+        def build() -> Response:
+            changes.sync(conn, record.id)
+            info = feeds.feed_info(record, state().settings.public_url)
+            fields = info.fields + ((info.label,) if info.label else ())
+            entries = changes.recent(conn, record, fields, feeds.LIMIT, current or Where())
+            return Response(feeds.build(info, entries), mimetype="application/atom+xml")
+
+        return conditional(etag, state().settings.cache_control, build)
 
 
 @bp.get("/mein-ort")

@@ -24,7 +24,7 @@ from buergergis.store.catalog import LayerRecord, get_layer, list_layers
 from buergergis.store.services import queries
 from buergergis.store.services.queries import Row, Where
 from buergergis.web import state
-from buergergis.web.caching import make_etag, not_modified, request_key, with_validators
+from buergergis.web.caching import conditional, make_etag, request_key
 
 #: Roles with a generic offer page ``/dienste/<role>`` and their filterable attributes.
 PAGES: Mapping[str, tuple[str, ...]] = {
@@ -113,7 +113,7 @@ def cached(
     """304 when the client's copy matches the layer versions and the request, else ``build()``."""
     etag = make_etag([(r.id, r.version) for r in records], request_key(), *parts)
     cache_control = state().settings.cache_control
-    return not_modified(etag, cache_control) or with_validators(build(), etag, cache_control)
+    return conditional(etag, cache_control, build)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ from buergergis.tiles.grid import TMS_ID
 from buergergis.tiles.openapi import openapi_paths
 from buergergis.tiles.service import TileService, TileSpec, parse_layer_list, versions_of
 from buergergis.web import state
-from buergergis.web.caching import make_etag, not_modified, with_validators
+from buergergis.web.caching import conditional, make_etag
 from buergergis.web.tiles_fast import CachedTiles, tile_response
 
 bp = Blueprint("tiles", __name__)
+#: Cache-Control of anything that shows private layers (staff only; never shared caches).
+PRIVATE_CACHE_CONTROL = "private, no-cache"
 
 _FORMATS_BY_ACCEPT = {
     "application/vnd.mapbox-vector-tile": "mvt",
@@ -38,7 +40,9 @@ def init_app(app: Flask) -> None:
     app_state = app.extensions["buergergis"]
     service = TileService(app_state.engine, app_state.settings)
     app.extensions["buergergis.tiles"] = service
-    app.wsgi_app = CachedTiles(app.wsgi_app, service, app_state.settings.tile_cache_control)  # type: ignore[method-assign]
+    app.wsgi_app = CachedTiles(  # type: ignore[method-assign]
+        app.wsgi_app, service, app_state.settings.tile_cache_control, app.url_map
+    )
     register_ogc()
 
 
@@ -112,14 +116,11 @@ def ogc_tile(collection_id: str, tms_id: str, tm: int, row: int, col: int) -> Re
 def _serve(spec: TileSpec, resolved: tuple[list[LayerRecord], bool] | None = None) -> Response:
     service = tile_service()
     records, public = resolved or service.resolve(spec.layer_ids, may_see_private)
-    cache_control = state().settings.tile_cache_control if public else "private, no-cache"
+    cache_control = state().settings.tile_cache_control if public else PRIVATE_CACHE_CONTROL
     etag = make_etag(versions_of(records), spec)
-    cached = not_modified(etag, cache_control)
-    if cached is not None:
-        return cached
-    tile = service.get(records, spec)
-    response = tile_response(request, tile, etag, cache_control, Response)
-    return response  # type: ignore[return-value]
+    return conditional(
+        etag, cache_control, lambda: tile_response(request, service.get(records, spec))
+    )
 
 
 def _negotiate(offered: list[str]) -> str:
@@ -141,39 +142,43 @@ def _check_tms(tms_id: str) -> None:
 
 
 def _json(
-    document_of: Callable[[], dict], versions: list[tuple[str, int]], *parts: object
+    document_of: Callable[[], dict],
+    versions: list[tuple[str, int]],
+    *parts: object,
+    public: bool = True,
 ) -> Response:
-    """JSON metadata with an ETag over the layer versions and the base URL."""
-    cache_control = state().settings.cache_control
+    """JSON metadata with an ETag over the layer versions and the base URL (private layers:
+    ``private, no-cache`` like their tiles)."""
+    cache_control = state().settings.cache_control if public else PRIVATE_CACHE_CONTROL
     etag = make_etag(versions, base_url(), *parts)
-    cached = not_modified(etag, cache_control)
-    if cached is not None:
-        return cached
-    return with_validators(jsonify(document_of()), etag, cache_control)
+    return conditional(etag, cache_control, lambda: jsonify(document_of()))
 
 
 @bp.get("/tiles/<layers>.json")
 def tilejson(layers: str) -> Response:
     """TileJSON 3.0.0 of one or several vector layers, or of one raster layer."""
-    records, _public = tile_service().resolve(parse_layer_list(layers), may_see_private)
+    records, public = tile_service().resolve(parse_layer_list(layers), may_see_private)
     if len({r.kind for r in records}) > 1 or (records[0].kind == "raster" and len(records) > 1):
         raise NotFound("TileJSON gibt es für Vektorlayer oder für genau einen Rasterlayer.")
-    return _json(lambda: metadata.tilejson(records, base_url()), versions_of(records), "tilejson")
+    document = lambda: metadata.tilejson(records, base_url())  # noqa: E731
+    return _json(document, versions_of(records), "tilejson", public=public)
 
 
 @bp.get("/ogc/collections/<collection_id>/tiles")
 def ogc_tilesets(collection_id: str) -> Response:
     """The tilesets of a collection (one: WebMercatorQuad)."""
-    records, _public = tile_service().resolve(parse_layer_list(collection_id), may_see_private)
-    return _json(lambda: metadata.tilesets(records[0], base_url()), versions_of(records), "sets")
+    records, public = tile_service().resolve(parse_layer_list(collection_id), may_see_private)
+    document = lambda: metadata.tilesets(records[0], base_url())  # noqa: E731
+    return _json(document, versions_of(records), "sets", public=public)
 
 
 @bp.get("/ogc/collections/<collection_id>/tiles/<tms_id>")
 def ogc_tileset(collection_id: str, tms_id: str) -> Response:
     """Tileset metadata: limits, templated tile links, layers and their properties."""
     _check_tms(tms_id)
-    records, _public = tile_service().resolve(parse_layer_list(collection_id), may_see_private)
-    return _json(lambda: metadata.tileset(records[0], base_url()), versions_of(records), "set")
+    records, public = tile_service().resolve(parse_layer_list(collection_id), may_see_private)
+    document = lambda: metadata.tileset(records[0], base_url())  # noqa: E731
+    return _json(document, versions_of(records), "set", public=public)
 
 
 @bp.get("/ogc/tileMatrixSets")

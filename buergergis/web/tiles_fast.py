@@ -4,8 +4,9 @@ A cached public tile needs three things: the current layer versions (the same st
 prepared catalog query as the Flask view), the file, and the headers. Everything else a
 Flask request runs — session and login handling, rate-limiter hooks, request logging,
 compression — is not needed for it and costs more than the tile itself. So hits are answered
-here with exactly the headers the Flask view sets (ETag, 304, Cache-Control, Vary, CORS;
-``tests/test_tiles_cache.py`` compares both paths header by header).
+here; the fast path reuses the normal path's parts: the app's URL map (the route's grammar),
+:meth:`TileSpec.parse`, the one conditional-response helper and the one CORS definition
+(``tests/test_tiles_cache.py`` compares both paths header by header).
 
 Everything else goes on to Flask unchanged: misses (Flask renders and stores), private or
 unknown layers, query strings, malformed paths and any error — so errors keep their one
@@ -16,39 +17,28 @@ from __future__ import annotations
 
 import gzip
 import logging
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from buergergis.errors import BuergerGISError
 from buergergis.tiles.service import Tile, TileService, TileSpec, check_request, versions_of
-from buergergis.web.caching import make_etag, with_validators
+from buergergis.web.caching import CORS_HEADERS, conditional, make_etag
 
 log = logging.getLogger("buergergis.tiles")
 
-_PATH = re.compile(
-    r"^/tiles/([a-z0-9_,-]{1,500})/([0-9]{1,2})/([0-9]{1,8})/([0-9]{1,8}(?:@2x)?\.(?:mvt|pbf|png|webp))$"
-)
-#: The same CORS headers ``web/caching.py`` adds to every ``/tiles`` response.
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, Content-Crs, Link, Last-Modified",
-}
+#: The endpoint of the Flask view whose cache hits are answered here.
+ENDPOINT = "tiles.xyz_tile"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def tile_response(
-    request: Request,
-    tile: Tile,
-    etag: str,
-    cache_control: str,
-    response_class: type[Response] = Response,
-) -> Response:
-    """The response for a tile: gzip as stored when accepted, validators, ``Vary``.
+def tile_response(request: Request, tile: Tile, response_class: type[Response] = Response) -> Any:
+    """The body of a tile: gzip as stored when accepted, ``Vary: Accept-Encoding``.
 
     An empty tile is sent as an empty body without ``Content-Encoding`` (zero bytes are not
     a valid gzip stream).
@@ -60,32 +50,49 @@ def tile_response(
         plain = gzip.decompress(tile.data) if tile.gzipped and tile.data else tile.data
         response = response_class(plain, mimetype=tile.media_type)
     response.vary.add("Accept-Encoding")
-    result: Response = with_validators(response, etag, cache_control)  # type: ignore[arg-type]
-    return result
+    return response
 
 
 class CachedTiles:
     """WSGI middleware: answers cache hits of public tiles, passes everything else on."""
 
-    def __init__(self, wsgi_app: WSGIApp, service: TileService, cache_control: str) -> None:
+    def __init__(
+        self, wsgi_app: WSGIApp, service: TileService, cache_control: str, url_map: Map
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.service = service
         self.cache_control = cache_control
+        self.url_map = url_map
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("QUERY_STRING"):
-            match = _PATH.match(environ.get("PATH_INFO", ""))
-            if match is not None and self.service.cache.enabled:
-                response = self._hit(environ, match)
-                if response is not None:
-                    return response(environ, start_response)
+        if (
+            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and not environ.get("QUERY_STRING")
+            and environ.get("PATH_INFO", "").startswith("/tiles/")
+            and self.service.cache.enabled
+        ):
+            response = self._hit(environ)
+            if response is not None:
+                return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
-    def _hit(self, environ: dict[str, Any], match: re.Match[str]) -> Response | None:
+    def _spec(self, environ: dict[str, Any]) -> TileSpec | None:
+        """The tile of the request by the Flask route's own grammar (``None``: not a tile)."""
         try:
-            spec = TileSpec.parse(match[1], int(match[2]), int(match[3]), match[4])
+            endpoint, args = self.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return None
+        if endpoint != ENDPOINT:
+            return None
+        return TileSpec.parse(args["layers"], args["z"], args["x"], args["name"])
+
+    def _hit(self, environ: dict[str, Any]) -> Response | None:
+        try:
+            spec = self._spec(environ)
+            if spec is None:
+                return None
             records, _public = self.service.resolve(spec.layer_ids)  # private → NotFound
             check_request(records, spec)
             tile = self.service.cached(records, spec)
@@ -96,9 +103,12 @@ class CachedTiles:
             return None
         request = Request(environ)
         etag = make_etag(versions_of(records), spec)
-        if request.if_none_match.contains_weak(etag) or request.if_none_match.star_tag:
-            response: Response = with_validators(Response(status=304), etag, self.cache_control)  # type: ignore[arg-type]
-        else:
-            response = tile_response(request, tile, etag, self.cache_control)
+        response: Response = conditional(
+            etag,
+            self.cache_control,
+            lambda: tile_response(request, tile),
+            req=request,
+            response_class=Response,
+        )
         response.headers.update(CORS_HEADERS)
         return response

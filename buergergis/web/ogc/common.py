@@ -14,7 +14,7 @@ from buergergis.errors import NotFound
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
 from buergergis.store.featuredb import FeatureDatabase
 from buergergis.web import state
-from buergergis.web.caching import make_etag, not_modified, request_key, with_validators
+from buergergis.web.caching import conditional, make_etag, request_key
 from buergergis.web.ogc.negotiation import MEDIA_TYPES
 
 
@@ -56,20 +56,16 @@ def newest(layers: Iterable[LayerRecord]) -> datetime | None:
     return max(stamps) if stamps else None
 
 
-def check_fresh(etag: str) -> Response | None:
-    """304 when the client's validator is current."""
-    return not_modified(etag, state().settings.cache_control)
-
-
-def finish(response: Response, etag: str, last_modified: datetime | None) -> Response:
-    """Caching headers on a fresh response."""
-    return with_validators(response, etag, state().settings.cache_control, last_modified)
-
-
-def cached(layers: list[LayerRecord], build: Callable[[], Response], *parts: object) -> Response:
+def cached(
+    layers: list[LayerRecord],
+    build: Callable[[], Response],
+    *parts: object,
+    last_modified: datetime | None = None,
+) -> Response:
     """304 if fresh, else ``build()`` with ETag, Last-Modified and Cache-Control."""
     etag = etag_for(layers, *parts)
-    return check_fresh(etag) or finish(build(), etag, newest(layers))
+    stamp = last_modified or newest(layers)
+    return conditional(etag, state().settings.cache_control, build, last_modified=stamp)
 
 
 def json_response(body: Any, media: str = "json", status: int = 200) -> Response:

@@ -13,16 +13,10 @@ from buergergis.errors import NotFound
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.crs import CRS84
 from buergergis.store.features import ItemsPage, ItemsQuery
+from buergergis.store.paging import Cursor, encode
 from buergergis.web import state
 from buergergis.web.ogc import bp
-from buergergis.web.ogc.common import (
-    check_fresh,
-    current_layer,
-    etag_for,
-    feature_db,
-    finish,
-    json_response,
-)
+from buergergis.web.ogc.common import cached, current_layer, feature_db, json_response
 from buergergis.web.ogc.html import TEXTS, render, title_of
 from buergergis.web.ogc.links import Link, current, format_links, link, url
 from buergergis.web.ogc.negotiation import language, negotiate
@@ -32,16 +26,27 @@ OFFERED = ("geojson", "html")
 
 
 def page_links(query: ItemsQuery, page: ItemsPage, fmt: str, lang: str) -> list[Link]:
-    """self/alternate, next/prev (offset paging) and the collection."""
+    """self/alternate, next (keyset: after this page's last feature), prev (offset), and the
+    collection. With ``near`` the next link counts ``offset`` on."""
     t = TEXTS[lang]
     links = format_links(fmt, OFFERED, lang)
     media = fmt
-    if query.offset + page.number_returned < page.number_matched:
-        links.append(link(current(offset=query.offset + query.limit), "next", media, t["next"]))
-    if query.offset > 0:
-        prev = max(0, min(query.offset - query.limit, page.number_matched - query.limit))
-        links.append(link(current(offset=prev or None), "prev", media, t["prev"]))
+    position = query.position
+    if position + page.number_returned < page.number_matched:
+        links.append(link(next_url(query, page), "next", media, t["next"]))
+    if position > 0:
+        prev = max(0, min(position - query.limit, page.number_matched - query.limit))
+        links.append(link(current(offset=prev or None, cursor=None), "prev", media, t["prev"]))
     return links
+
+
+def next_url(query: ItemsQuery, page: ItemsPage) -> str:
+    """The URL of the page after this one."""
+    if query.near is not None or not page.last_keys:
+        return current(offset=query.offset + query.limit)
+    after = query.position + page.number_returned
+    token = encode(Cursor(query.order, tuple(page.last_keys), after))
+    return current(offset=None, cursor=token)
 
 
 def collection_link(layer: LayerRecord, lang: str) -> Link:
@@ -77,20 +82,19 @@ def items(collection_id: str) -> Response:
     fmt, lang = negotiate(OFFERED), language()
     settings = state().settings
     layer = current_layer(collection_id)
-    etag = etag_for([layer])  # before parsing: a URL that failed never had a validator
-    fresh = check_fresh(etag)
-    if fresh is not None:
-        return fresh
-    query = parse_items(layer, settings.items_default_limit, settings.items_max_limit)
-    if fmt == "html":
-        query = replace(query, crs=CRS84)
-    page = feature_db().items(layer, query)
-    links = [*page_links(query, page, fmt, lang), collection_link(layer, lang)]
-    if fmt == "html":
-        response = items_html(layer, query, page, links, lang)
-    else:
-        response = _geojson(feature_collection(page, links), query.crs.uri)
-    return finish(response, etag, layer.loaded_at)
+
+    def build() -> Response:
+        query = parse_items(layer, settings.items_default_limit, settings.items_max_limit)
+        if fmt == "html":
+            query = replace(query, crs=CRS84)
+        page = feature_db().items(layer, query)
+        links = [*page_links(query, page, fmt, lang), collection_link(layer, lang)]
+        if fmt == "html":
+            return items_html(layer, query, page, links, lang)
+        return _geojson(feature_collection(page, links), query.crs.uri)
+
+    # The validator is checked before parsing: a URL that failed never had one.
+    return cached([layer], build, last_modified=layer.loaded_at)
 
 
 def items_html(
@@ -122,19 +126,17 @@ def item(collection_id: str, feature_id: str) -> Response:
     layer = current_layer(collection_id)
     crs = CRS84 if fmt == "html" else parse_crs("crs")
     names = parse_properties(layer)
-    etag = etag_for([layer])
-    fresh = check_fresh(etag)
-    if fresh is not None:
-        return fresh
-    text = feature_db().item(layer, feature_id, crs, names)
-    if text is None:
-        raise NotFound(f"Im Datensatz '{collection_id}' gibt es kein Objekt '{feature_id}'.")
-    if fmt == "html":
-        feature = json.loads(text)
-        title = title_of(layer.definition, lang)
-        response = render("item.html", lang, layer=layer, feature=feature, title=title)
-    else:
+
+    def build() -> Response:
+        text = feature_db().item(layer, feature_id, crs, names)
+        if text is None:
+            raise NotFound(f"Im Datensatz '{collection_id}' gibt es kein Objekt '{feature_id}'.")
+        if fmt == "html":
+            feature = json.loads(text)
+            title = title_of(layer.definition, lang)
+            return render("item.html", lang, layer=layer, feature=feature, title=title)
         links = [*format_links(fmt, OFFERED, lang), collection_link(layer, lang)]
         body = text[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
-        response = _geojson(body.encode(), crs.uri)
-    return finish(response, etag, layer.loaded_at)
+        return _geojson(body.encode(), crs.uri)
+
+    return cached([layer], build, last_modified=layer.loaded_at)
