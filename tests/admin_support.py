@@ -62,10 +62,19 @@ def admin(engine: Engine) -> Staff:
 
 
 def login_session(client: FlaskClient, staff: Staff) -> FlaskClient:
-    """Log ``client`` in as ``staff`` by writing the Flask-Login session (no rate limit)."""
+    """Log ``client`` in as ``staff`` by writing the Flask-Login session (no rate limit).
+
+    Each call opens a new server-side session, so idle timeouts never hit long test runs.
+    """
+    engine = client.application.extensions["buergergis"].engine
+    with engine.connect() as conn:
+        found = users.credentials(conn, staff.name)
+    assert found is not None
+    user = auth.start_session(engine, auth.StaffUser(found[0]))
     with client.session_transaction() as session:
-        session["_user_id"] = staff.session_id
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session.permanent = True
     return client
 
 

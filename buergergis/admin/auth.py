@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -31,14 +32,15 @@ _hasher = PasswordHasher()
 
 
 class StaffUser(UserMixin):
-    """The logged-in staff member (Flask-Login user)."""
+    """The logged-in staff member (Flask-Login user); ``sid`` is its server-side session."""
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, sid: str = "") -> None:
         self.account = account
+        self.sid = sid
 
     def get_id(self) -> str:
-        """Session id: account id plus a key that changes with the password."""
-        return f"{self.account.id}:{self.account.session_key}"
+        """Session id: account id, a key that changes with the password, the server session."""
+        return f"{self.account.id}:{self.account.session_key}:{self.sid}"
 
     @property
     def name(self) -> str:
@@ -118,16 +120,42 @@ def authenticate(engine: Engine, name: str, password: str) -> StaffUser | None:
     return StaffUser(account)
 
 
-def session_user(engine: Engine, user_id: str) -> StaffUser | None:
-    """Flask-Login's user loader: the id must still match the account's session key."""
-    raw_id, _, key = user_id.partition(":")
-    if not raw_id.isdigit():
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a staff session lives at most, and how long it may sit idle (seconds)."""
+
+    max_seconds: float
+    idle_seconds: float
+
+
+def start_session(engine: Engine, user: StaffUser) -> StaffUser:
+    """Open a server-side session for a user who just logged in."""
+    sid = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        users.create_session(conn, user.account.id, token_hash(sid))
+    return StaffUser(user.account, sid)
+
+
+def end_session(engine: Engine, user: StaffUser) -> None:
+    """Close the user's server-side session (logout)."""
+    if user.sid:
+        with engine.begin() as conn:
+            users.end_session(conn, token_hash(user.sid))
+
+
+def session_user(engine: Engine, user_id: str, limits: SessionLimits) -> StaffUser | None:
+    """Flask-Login's user loader: password key and an open, fresh server session must match."""
+    raw_id, key, sid = (user_id.split(":", 2) + ["", ""])[:3]
+    if not raw_id.isdigit() or not sid:
         return None
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         account = users.get_account(conn, int(raw_id))
-    if account is None or not account.active or account.session_key != key:
-        return None
-    return StaffUser(account)
+        if account is None or not account.active or account.session_key != key:
+            return None
+        fresh = users.use_session(
+            conn, account.id, token_hash(sid), limits.max_seconds, limits.idle_seconds
+        )
+    return StaffUser(account, sid) if fresh else None
 
 
 def token_hash(token: str) -> str:
@@ -194,7 +222,7 @@ def create_api_token(engine: Engine, name: str, *, label: str = "", actor: str) 
     return token
 
 
-def init_login(app: Flask, engine: Engine) -> LoginManager:
+def init_login(app: Flask, engine: Engine, limits: SessionLimits) -> LoginManager:
     """Flask-Login for the staff pages (no context processor: citizen pages stay untouched)."""
     manager = LoginManager()
     manager.init_app(app, add_context_processor=False)
@@ -204,6 +232,6 @@ def init_login(app: Flask, engine: Engine) -> LoginManager:
 
     @manager.user_loader
     def _load(user_id: str) -> StaffUser | None:
-        return session_user(engine, user_id)
+        return session_user(engine, user_id, limits)
 
     return manager

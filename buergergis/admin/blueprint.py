@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -83,3 +85,12 @@ def login_limits(per_address: bool) -> Any:
 def _login_key() -> str:
     name = (request.form.get("name") or "").strip().lower()[:40]
     return f"{request.remote_addr}|{name}"
+
+
+def lockout_seconds() -> int:
+    """Seconds until the login limit that was just hit lets a new attempt through."""
+    current = current_app.extensions[LIMITER].current_limit
+    reset_at = getattr(current, "reset_at", None)
+    if reset_at:
+        return max(1, math.ceil(reset_at - time.time()))
+    return 60

@@ -86,8 +86,16 @@ def _not_reserved(form: Any, field: Any) -> None:
 class LoginForm(AdminForm):
     """Name and password."""
 
-    name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=40)])
-    password = PasswordField("Passwort", validators=[DataRequired(REQUIRED), Length(max=500)])
+    name = StringField(
+        "Name",
+        validators=[DataRequired(REQUIRED), Length(max=40)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Passwort",
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class UploadForm(AdminForm):
@@ -131,7 +139,7 @@ class PublishForm(OptionsMixin, AdminForm):
     )
     icon = SelectField("Symbol", choices=dict(ICONS), default="")
     popup = MultiCheckboxField("Felder im Popup", choices={}, validate_choice=False)
-    public = BooleanField("Öffentlich sichtbar", default=True)
+    public = BooleanField("Öffentlich sichtbar", default=False)
     license = StringField(
         "Lizenz", default="dl-de/by-2-0", validators=[DataRequired(REQUIRED), Length(max=200)]
     )
@@ -184,7 +192,11 @@ class AccountForm(AdminForm):
 
     name = StringField("Name", validators=[DataRequired(REQUIRED), Length(max=40)])
     role = SelectField("Rolle", choices=ROLE_CHOICES, default="editor")
-    password = PasswordField("Passwort", validators=[DataRequired(REQUIRED), Length(max=500)])
+    password = PasswordField(
+        "Passwort",
+        validators=[DataRequired(REQUIRED), Length(max=500)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class AccountChangeForm(AdminForm):
@@ -192,7 +204,11 @@ class AccountChangeForm(AdminForm):
 
     role = SelectField("Rolle", choices=ROLE_CHOICES)
     active = BooleanField("Aktiv")
-    password = PasswordField("Neues Passwort", validators=[Optional(), Length(max=500)])
+    password = PasswordField(
+        "Neues Passwort",
+        validators=[Optional(), Length(max=500)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 def encoding_choices() -> list[tuple[str, str]]:

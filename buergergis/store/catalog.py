@@ -86,9 +86,12 @@ def _record(row: Any) -> LayerRecord:
 def get_layer(
     conn: Connection, layer_id: str, *, include_private: bool = False
 ) -> LayerRecord | None:
-    """One layer, or ``None`` if unknown (or private and not requested)."""
+    """One layer, or ``None`` if unknown, deleted (recycle bin), or private and not requested."""
     row = conn.execute(
-        text(f"SELECT {_COLUMNS} FROM buergergis.layer WHERE id = :id"),  # noqa: S608
+        text(
+            f"SELECT {_COLUMNS} FROM buergergis.layer"  # noqa: S608
+            " WHERE id = :id AND deleted_at IS NULL"
+        ),
         {"id": layer_id},
     ).one_or_none()
     if row is None or (not row.public and not include_private):
@@ -104,6 +107,7 @@ def list_layers(
         text(
             f"SELECT {_COLUMNS} FROM buergergis.layer"  # noqa: S608
             " WHERE (public OR :private) AND (version > 0 OR NOT :loaded)"
+            " AND deleted_at IS NULL"
             " ORDER BY definition->>'category', definition->>'title', id"
         ),
         {"private": include_private, "loaded": loaded_only},

@@ -148,3 +148,55 @@ def revoke_tokens(conn: Connection, name: str) -> int:
         {"name": name},
     )
     return int(result.rowcount or 0)
+
+
+# --- server-side staff sessions (``buergergis.staff_session``) ---------------------------------
+
+
+def create_session(conn: Connection, account_id: int, id_hash: str) -> None:
+    """Record a new staff session (only the SHA-256 of its random id is stored)."""
+    conn.execute(
+        text("INSERT INTO buergergis.staff_session (id_hash, account_id) VALUES (:h, :a)"),
+        {"h": id_hash, "a": account_id},
+    )
+
+
+def use_session(
+    conn: Connection, account_id: int, id_hash: str, max_seconds: float, idle_seconds: float
+) -> bool:
+    """Whether the session is open, not older than ``max_seconds`` and not idle longer than
+    ``idle_seconds``; an open session's ``last_seen`` is moved to now."""
+    row = conn.execute(
+        text(
+            "UPDATE buergergis.staff_session SET last_seen = now()"
+            " WHERE id_hash = :h AND account_id = :a AND ended_at IS NULL"
+            " AND created_at > now() - make_interval(secs => :max)"
+            " AND last_seen > now() - make_interval(secs => :idle)"
+            " RETURNING 1"
+        ),
+        {"h": id_hash, "a": account_id, "max": max_seconds, "idle": idle_seconds},
+    ).one_or_none()
+    return row is not None
+
+
+def end_session(conn: Connection, id_hash: str) -> None:
+    """End a session for good (logout): a copied cookie no longer opens anything."""
+    conn.execute(
+        text(
+            "UPDATE buergergis.staff_session SET ended_at = now()"
+            " WHERE id_hash = :h AND ended_at IS NULL"
+        ),
+        {"h": id_hash},
+    )
+
+
+def forget_sessions(conn: Connection, older_than_seconds: float) -> int:
+    """Delete ended or expired session rows older than the given age; returns how many."""
+    result = conn.execute(
+        text(
+            "DELETE FROM buergergis.staff_session"
+            " WHERE last_seen < now() - make_interval(secs => :age)"
+        ),
+        {"age": older_than_seconds},
+    )
+    return int(result.rowcount or 0)
