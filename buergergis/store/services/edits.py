@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from buergergis.catalog.models import COLUMN_SQL_TYPES as SQL_TYPES
 from buergergis.catalog.models import Attribute, VectorLayer
 from buergergis.catalog.parse import parse_definition
 from buergergis.errors import Conflict, InvalidParameter, NotFound
-from buergergis.ingest.attributes import SQL_TYPES
 from buergergis.store import versions
 from buergergis.store.sql import column, data_table, version_table_name
 
