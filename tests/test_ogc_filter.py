@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+import cql2
 import pytest
 import shapely
 from flask.testing import FlaskClient
@@ -130,6 +131,33 @@ def test_cql2_text(
         frame = frame_of(engine, "buergeraemter")
         expected = list(frame[frame.besucher > frame.flaeche]["name"])
     assert sorted(got) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("cql", "select"),
+    [
+        ('"flaeche" * 2 > 1000', lambda f: f.flaeche * 2 > 1000),
+        ("-besucher < -2500", lambda f: -f.besucher < -2500),
+        ("-(besucher + 1) >= -1000", lambda f: -(f.besucher + 1) >= -1000),
+        ("besucher / 4 > flaeche", lambda f: f.besucher / 4 > f.flaeche),
+        ("besucher % 2 = 0", lambda f: f.besucher % 2 == 0),
+        ("besucher div 1000 = 2", lambda f: f.besucher // 1000 == 2),
+        ("2 ^ 3 + besucher - 8 BETWEEN 100 AND 3000", lambda f: f.besucher.between(100, 3000)),
+        ("besucher / 0 > 1", lambda f: f.besucher < 0),  # a zero divisor matches nothing
+    ],
+)
+def test_cql2_arithmetic(client: FlaskClient, engine: Engine, ogc_layers: list[str], cql, select):
+    frame = frame_of(engine, "buergeraemter")
+    expected = sorted(frame[select(frame)]["name"])
+    assert sorted(names(client, "buergeraemter", filter=cql)) == expected
+    as_json = cql2.parse_text(cql).to_json()
+    got = names(client, "buergeraemter", filter=json.dumps(as_json), **{"filter-lang": "cql2-json"})
+    assert sorted(got) == expected
+
+
+def test_arithmetic_is_a_declared_conformance_class(client: FlaskClient) -> None:
+    classes = client.get("/ogc/conformance", query_string={"f": "json"}).json["conformsTo"]
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic" in classes
 
 
 def test_accent_insensitive_search_finds_the_mill(
@@ -263,7 +291,9 @@ def test_queryables_as_query_parameters(client: FlaskClient, ogc_layers: list[st
         "CASEI(besucher) = 'x'",
         "name IN ()",
         "foo(name) = 1",
-        "besucher + 1 > 3",
+        "name * 2 > 3",
+        "besucher + 'x' > 3",
+        "besucher + barrierefrei > 3",
         "S_DWITHIN(geometry, POINT(9 52), 5)",
         "(" * 60 + "name = 'a'" + ")" * 60,
         "name = 'a' " + "OR name = 'b' " * 500,

@@ -61,6 +61,17 @@ _TEMPORAL = {
     "t_startedby": "{a0} = {b0} AND {a1} > {b1}",
     "t_starts": "{a0} = {b0} AND {a1} < {b1}",
 }
+#: CQL2 arithmetic on numbers (in double precision; a zero divisor gives NULL, so the row
+#: does not match; an overflow is a value the database refuses, a 400).
+_ARITHMETIC = {
+    "+": "({a} + {b})",
+    "-": "({a} - {b})",
+    "*": "({a} * {b})",
+    "/": "({a} / NULLIF({b}, 0))",
+    "%": "CAST(mod(CAST({a} AS numeric), NULLIF(CAST({b} AS numeric), 0)) AS double precision)",
+    "div": "trunc({a} / NULLIF({b}, 0))",
+    "^": "power({a}, {b})",
+}
 MAX_DEPTH = 40
 MAX_NODES = 400
 
@@ -208,6 +219,8 @@ class CqlTranslator:
         if "timestamp" in node:
             return Typed("timestamp", value=parse_time(str(node["timestamp"])))
         op = str(node.get("op", "")).lower()
+        if op in _ARITHMETIC:
+            return self._arithmetic(op, node.get("args", []))
         if op in ("casei", "accenti"):
             inner = self.scalar(self._one(node.get("args", [])))
             if inner.kind != "text":
@@ -220,6 +233,19 @@ class CqlTranslator:
         if "interval" in node:
             raise bad("ein INTERVAL ist nur in T_-Funktionen erlaubt")
         raise bad(f"'{op or node}' wird als Wert nicht unterstützt")
+
+    def _arithmetic(self, op: str, args: Any) -> Typed:
+        """``+ - * / % div ^`` on two numbers (CQL2 writes a unary minus as ``-1 * x``)."""
+        if not isinstance(args, list) or len(args) != 2:
+            raise bad(f"die Rechenart '{op}' braucht genau zwei Zahlen")
+        operands = [self.scalar(a) for a in args]
+        if any(o.kind != "number" for o in operands):
+            raise bad(f"mit '{op}' kann nur mit Zahlen gerechnet werden")
+        a, b = (
+            self._as(o, "number") if o.literal else f"CAST({o.sql} AS double precision)"
+            for o in operands
+        )
+        return Typed("number", _ARITHMETIC[op].format(a=a, b=b))
 
     def _property(self, name: str) -> Typed:
         attr_type = self.attributes.get(name)

@@ -26,6 +26,10 @@ from buergergis.store.features import feature_sql
 from buergergis.store.sql import column
 
 BATCH = 5000
+#: GeoPackage version written (GDAL 3.6 warns that 1.4 "may only be partially supported").
+GPKG_VERSION = "1.2"
+#: Part of the cache file names: files written by an older release are rebuilt.
+FILE_REVISION = "r2"
 DOWNLOAD_TIMEOUT = "15min"
 _ARROW_TYPES = {
     "text": pa.string(),
@@ -46,6 +50,13 @@ class Format:
     media_type: str
     extension: str
     title: str
+    #: Last URL segment of the download (``shp.zip``: GDAL's ``/vsizip/`` needs the suffix).
+    path: str = ""
+
+    @property
+    def segment(self) -> str:
+        """The last URL segment of this format's download."""
+        return self.path or self.key
 
 
 FORMATS = {
@@ -54,7 +65,7 @@ FORMATS = {
         Format("geojson", "application/geo+json", "geojson", "GeoJSON"),
         Format("gpkg", "application/geopackage+sqlite3", "gpkg", "GeoPackage"),
         Format("csv", "text/csv; charset=utf-8", "csv", "CSV"),
-        Format("shp", "application/zip", "shp.zip", "Shapefile (ZIP)"),
+        Format("shp", "application/zip", "shp.zip", "Shapefile (ZIP)", "shp.zip"),
     )
 }
 
@@ -98,11 +109,24 @@ def id_field(layer: LayerRecord) -> str:
     return "feature_id" if any(a.name == "id" for a in layer.attributes) else "id"
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection):
+#: ``=``, ``+``, ``-``, ``@``, tab and carriage return.
+_FORMULA_STARTS = "'=', '+', '-', '@', chr(9), chr(13)"
+
+
+def neutralised(col: str) -> str:
+    """A text column whose cells cannot start a formula: values starting with one of the
+    characters above get a leading apostrophe (which spreadsheets do not display)."""
+    return f"CASE WHEN left({col}, 1) IN ({_FORMULA_STARTS}) THEN '''' || {col} ELSE {col} END"
+
+
 def _csv_columns(layer: LayerRecord) -> list[str]:
-    cols = [f"t.fid AS {column(id_field(layer))}"]
+    cols = [f"{neutralised('t.fid')} AS {column(id_field(layer))}"]
     for attr in layer.attributes:
         col = f"t.{column(attr.name)}"
-        if attr.type == "datetime":
+        if attr.type == "text":
+            col = neutralised(col)
+        elif attr.type == "datetime":
             col = f"to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
         elif attr.type == "boolean":
             col = f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END"
@@ -170,6 +194,8 @@ def _write_ogr(engine: Engine, layer: LayerRecord, path: Path, driver: str) -> N
         crs=CRS.from_epsg(STORAGE_SRID).to_wkt(),
         encoding="UTF-8" if driver == "ESRI Shapefile" else None,
         layer_options=options or None,
+        # GeoPackage 1.2: read without warnings by GDAL before 3.8 (which flags 1.4 files)
+        dataset_options={"VERSION": GPKG_VERSION} if driver == "GPKG" else None,
         dataset_metadata={"license": d.license, "attribution": d.attribution}
         if driver == "GPKG"
         else None,
@@ -190,7 +216,7 @@ def export_file(engine: Engine, layer: LayerRecord, key: str, cache_dir: Path) -
     """The GeoPackage or zipped Shapefile of the live version (built once per version)."""
     fmt = FORMATS[key]
     cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"{layer.id}__v{layer.version}.{fmt.extension}"
+    path = cache_dir / f"{layer.id}__v{layer.version}.{FILE_REVISION}.{fmt.extension}"
     if path.exists():
         return path
     fd, tmp_name = tempfile.mkstemp(dir=cache_dir, prefix=".build-", suffix="." + fmt.extension)
@@ -210,7 +236,10 @@ def export_file(engine: Engine, layer: LayerRecord, key: str, cache_dir: Path) -
 
 
 def _prune(cache_dir: Path, layer: LayerRecord) -> None:
+    """Remove files of other versions (or of an older file revision) of this layer."""
     for old in cache_dir.glob(f"{layer.id}__v*"):
-        version = old.name.removeprefix(f"{layer.id}__v").split(".", 1)[0]
-        if version.isdigit() and int(version) != layer.version:
+        version, _, rest = old.name.removeprefix(f"{layer.id}__v").partition(".")
+        if not version.isdigit():
+            continue
+        if int(version) != layer.version or not rest.startswith(f"{FILE_REVISION}."):
             old.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.cql import Binder, CqlTranslator, bad
 from buergergis.store.crs import CRS84, STORAGE_SRID, Crs, in_range
+from buergergis.store.paging import Cursor, KeyColumn, keyset_sql
 from buergergis.store.sql import column
 
 #: json_build_object takes at most 100 arguments (50 key/value pairs).
@@ -74,6 +75,18 @@ class ItemsQuery:
     sortby: tuple[SortKey, ...] = ()
     properties: tuple[str, ...] | None = None
     near: Near | None = None
+    #: Continue after this feature (keyset paging; not with ``near``); ``offset`` counts on.
+    cursor: Cursor | None = None
+
+    @property
+    def position(self) -> int:
+        """How many features come before this page."""
+        return self.offset + (self.cursor.position if self.cursor else 0)
+
+    @property
+    def order(self) -> str:
+        """``sortby`` as text (``gruppe,-wert``): the sort order a cursor belongs to."""
+        return ",".join(("-" if k.descending else "") + k.name for k in self.sortby)
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,8 @@ class ItemsPage:
     features: str
     number_matched: int
     number_returned: int
+    #: Sort key values (``sortby`` keys, ``gid``) of the last feature, for the next cursor.
+    last_keys: list[Any] | None = None
 
 
 def attribute_types(layer: LayerRecord) -> dict[str, str]:
@@ -257,6 +272,13 @@ def order_keys(
     return keys
 
 
+def key_columns(layer: LayerRecord, query: ItemsQuery) -> list[KeyColumn]:
+    """The sort keys of a query as cursor columns (``gid`` last)."""
+    types = attribute_types(layer)
+    keys = [KeyColumn(k.name, types[k.name], k.descending) for k in query.sortby]
+    return [*keys, KeyColumn("gid", "integer", nullable=False)]
+
+
 def _nearest_radius(layer: LayerRecord, point: str, where: str, count: str) -> str:
     """Distance of the ``count``-th nearest feature (KNN index scan), plus 1 mm of slack.
 
@@ -288,22 +310,31 @@ def build_items(layer: LayerRecord, query: ItemsQuery) -> Statement:
     if point is not None:
         radius = _nearest_radius(layer, point, where, f"({limit} + {offset})")
         page_where = f" WHERE {' AND '.join([*conditions, radius])}"
-    keys = order_keys(query, point, counted=bool(conditions) and point is None)
+    elif query.cursor is not None:
+        after = keyset_sql(key_columns(layer, query), query.cursor, binder)
+        page_where = f" WHERE {' AND '.join([*conditions, after])}"
+    windowed = bool(conditions) and point is None and query.cursor is None
+    keys = order_keys(query, point, counted=windowed)
     distance = f"ST_Distance(t.geom, {point})" if point else None
     feature = feature_sql(layer, query.crs, query.properties, distance=distance)
     inner_keys = ", ".join(f"{expr} AS _k{i}" for i, (expr, _) in enumerate(keys))
     inner_order = ", ".join(f"{expr}{' DESC' if desc else ''}" for expr, desc in keys)
     outer_order = ", ".join(f"p._k{i}{' DESC' if desc else ''}" for i, (_, desc) in enumerate(keys))
-    if conditions:
+    if windowed:
         matched, window = "max(p._m)", "count(*) OVER () AS _m, "
-        if point is not None:  # the page is cut to a radius: count separately
-            matched, window = f"(SELECT count(*) FROM {layer.relation} t{where})", ""  # noqa: S608
+    elif conditions:  # the page is cut to a radius or starts at a cursor: count separately
+        matched, window = f"(SELECT count(*) FROM {layer.relation} t{where})", ""  # noqa: S608
     else:
         catalog = "SELECT feature_count FROM buergergis.layer WHERE id = "
         matched, window = f"({catalog}{binder.add(layer.id, 'text')})", ""
+    last = "NULL"
+    if point is None:  # the sort keys of the last feature, for the next page's cursor
+        values = ", ".join(f"p._k{i}" for i in range(len(keys)))
+        last = f"(array_agg(json_build_array({values}) ORDER BY {outer_order}))[count(*)]"
     sql = (
         f"SELECT {matched} AS matched, count(p.f) AS returned, "  # noqa: S608
-        f"coalesce(string_agg(p.f, ',' ORDER BY {outer_order}), '') AS features "
+        f"coalesce(string_agg(p.f, ',' ORDER BY {outer_order}), '') AS features, "
+        f"{last} AS last_keys "
         f"FROM (SELECT {feature} AS f, {window}{inner_keys} FROM {layer.relation} t{page_where} "
         f"ORDER BY {inner_order} LIMIT {limit} OFFSET {offset}) p"
     )

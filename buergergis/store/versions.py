@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from buergergis.catalog.models import RasterLayer, VectorLayer
+from buergergis.store import search_index
 from buergergis.store.sql import data_table, layer_view
 
 
@@ -89,6 +90,7 @@ def record_version(
     }
     conn.execute(text(_UPSERT), params)
     conn.execute(text(_HISTORY), params)
+    search_index.refresh(conn, definition, version, table_name)  # same transaction as the swap
     conn.execute(
         text("SELECT pg_notify('buergergis_layers', :payload)"),
         {"payload": f"{definition.id}:{version}"},

@@ -46,7 +46,9 @@ def layer_links(layer: LayerRecord, lang: str) -> list[Link]:
         links.append(link(licence, "license", "html", layer.definition.license))
     for fmt in FORMATS.values():
         title = f"{t['download']}: {fmt.title}"
-        links.append(link(url(f"{path}/download/{fmt.key}"), "enclosure", fmt.media_type, title))
+        links.append(
+            link(url(f"{path}/download/{fmt.segment}"), "enclosure", fmt.media_type, title)
+        )
     return links + collection_links(layer, base_url())
 
 
@@ -94,7 +96,7 @@ def collections() -> Response:
     fmt, lang = negotiate(OFFERED), language()
     with state().engine.connect() as conn:
         layers = public_vector_layers(conn)
-    docs = [collection_document(layer, lang) for layer in layers]
+        docs = [collection_document(layer, lang, cached_temporal(conn, layer)) for layer in layers]
     for doc in docs:
         path = f"/collections/{doc['id']}"
         doc["links"][:0] = [

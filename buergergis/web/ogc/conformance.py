@@ -50,6 +50,7 @@ CONFORMANCE: list[str] = [
     CQL2 + "spatial-functions",
     CQL2 + "temporal-functions",
     CQL2 + "property-property",
+    CQL2 + "arithmetic",
 ]
 
 COLLECTION_LINK_PROVIDERS: list[Callable[[LayerRecord, str], list[Link]]] = []

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from typing import Any
 
 from flask import Response, render_template
 
+from buergergis.maps.csp import policy
 from buergergis.web import state
 from buergergis.web.ogc.links import base_url, current, root_url
 
@@ -132,4 +136,22 @@ def render(template: str, lang: str, **context: Any) -> Response:
         basemap_attribution=settings.basemap_attribution,
         **context,
     )
-    return Response(html, mimetype="text/html")
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = policy(
+        script_hashes=inline_script_hashes(html), basemap_url=settings.basemap_url
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(html: str) -> tuple[str, ...]:
+    """CSP sources (``'sha256-…'``) of the page's inline scripts (``<script>`` without
+    attributes), so that no other inline script can run."""
+    return tuple(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in dict.fromkeys(_INLINE_SCRIPT.findall(html))
+    )

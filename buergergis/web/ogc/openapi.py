@@ -84,7 +84,7 @@ def openapi_document(layers: list[LayerRecord]) -> dict[str, Any]:
         [layer.id for layer in layers],
         state().settings.items_max_limit,
         [c.uri for c in SUPPORTED],
-        list(FORMATS),
+        [fmt.segment for fmt in FORMATS.values()],
     )
     return {
         "openapi": "3.0.3",

@@ -72,6 +72,7 @@ PARAMETERS: dict[str, Any] = {
         "limit",
         "Höchstzahl Objekte je Seite (größere Werte werden begrenzt)",
         {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
+        **_ARRAY,
     ),
     "offset": _query(
         "offset",
@@ -82,6 +83,7 @@ PARAMETERS: dict[str, Any] = {
         "datetime",
         "Zeitpunkt oder Zeitraum (RFC 3339, z. B. 2024-05-01 oder 2024-01-01/..)",
         {"type": "string"},
+        **_ARRAY,
     ),
     "filter": _query("filter", "CQL2-Filter (cql2-text oder cql2-json)", {"type": "string"}),
     "filter-lang": _query(

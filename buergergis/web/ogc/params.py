@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,8 @@ from buergergis.errors import InvalidParameter
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.cql import SQL_TYPES
 from buergergis.store.crs import CRS84, SUPPORTED, Crs, find_crs, in_range
-from buergergis.store.features import BBox, ItemsQuery, Near, SortKey, TimeFilter
+from buergergis.store.features import BBox, ItemsQuery, Near, SortKey, TimeFilter, key_columns
+from buergergis.store.paging import decode
 from buergergis.web.ogc.negotiation import language
 
 COMMON = frozenset({"f", "lang"})
@@ -31,6 +33,7 @@ ITEMS = ITEM | {
     "sortby",
     "near",
     "near-crs",
+    "cursor",
 }
 FILTER_LANGS = ("cql2-text", "cql2-json")
 MAX_FILTER_LENGTH = 20_000
@@ -254,7 +257,7 @@ def parse_items(layer: LayerRecord, default_limit: int, max_limit: int) -> Items
     cql = conditions[0] if len(conditions) == 1 else None
     if len(conditions) > 1:
         cql = {"op": "and", "args": conditions}
-    return ItemsQuery(
+    query = ItemsQuery(
         limit=min(_int("limit", default_limit, 1), max_limit),
         offset=_int("offset", 0, 0),
         crs=parse_crs("crs"),
@@ -266,6 +269,12 @@ def parse_items(layer: LayerRecord, default_limit: int, max_limit: int) -> Items
         properties=parse_properties(layer),
         near=parse_near(),
     )
+    token = request.args.get("cursor")
+    if token is None:
+        return query
+    if query.near is not None:
+        raise InvalidParameter("cursor und near passen nicht zusammen: near blättert mit offset")
+    return replace(query, cursor=decode(token, query.order, key_columns(layer, query)))
 
 
 def filter_json_text(query: ItemsQuery) -> str | None:
