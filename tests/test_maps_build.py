@@ -21,6 +21,7 @@ from buergergis.maps.i18n import Lang, texts
 from buergergis.maps.layers import MapLayer, map_layer
 from buergergis.maps.view import MapView, parse_view
 from buergergis.store.catalog import LayerRecord
+from buergergis.settings import HomeView
 
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
 
@@ -289,9 +290,15 @@ def test_texts_exist_in_both_languages_and_work_in_templates() -> None:
     assert not set(german) & set(dir(dict))  # t.copy in Jinja would be dict.copy
 
 
-def test_without_a_view_the_map_fits_the_shown_layers_without_animation() -> None:
+def test_without_a_view_the_map_fits_the_city_extent_not_the_layers() -> None:
+    """The home view comes from configuration (issue 10): the layers' extent never moves it."""
     script = str(render(build_city_map(layers(), MapView(), NO_BASEMAP, texts("de"))).script)
-    assert ".fitBounds([[52.05, 9.3], [52.15, 9.45]], {animate: false});" in script
+    assert ".fitBounds([[52.04, 9.26], [52.17, 9.48]], {animate: false});" in script
+    home = HomeView((50.0, 8.0), (7.9, 49.9, 8.1, 50.1))
+    script = str(
+        render(build_city_map(layers(), MapView(), NO_BASEMAP, texts("de"), home=home)).script
+    )
+    assert ".fitBounds([[49.9, 7.9], [50.1, 8.1]], {animate: false});" in script
 
 
 def test_large_layers_become_vector_tiles_and_start_hidden() -> None:

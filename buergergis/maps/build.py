@@ -24,12 +24,14 @@ from buergergis.maps.elements import (
     PageMount,
     PageSetup,
 )
-from buergergis.maps.layers import MapLayer, default_visible, union_bbox
+from buergergis.maps.layers import MapLayer, default_visible, draw_order
 from buergergis.maps.services import MapServices
 from buergergis.maps.view import MapView
+from buergergis.settings import HomeView
 
-#: Centre of Hameln (Pferdemarkt), used when no layer has an extent.
+#: Centre and extent of Hameln: the defaults of ``BUERGERGIS_HOME_CENTER``/``…_EXTENT``.
 HAMELN = (52.1037, 9.3563)
+HAMELN_EXTENT = (9.26, 52.04, 9.48, 52.17)
 DEFAULT_ZOOM = 13
 FEATURE_ZOOM = 17
 MAX_ZOOM = 19
@@ -53,6 +55,7 @@ ROUTES = {
     "my_place": "/mein-ort",
 }
 NO_SERVICES = MapServices()
+DEFAULT_HOME = HomeView(HAMELN, HAMELN_EXTENT)
 
 
 @dataclass(frozen=True)
@@ -86,28 +89,24 @@ def visible_ids(layers: list[MapLayer], view: MapView) -> set[str]:
     return {layer.id for layer in layers if layer.id in view.layers}
 
 
-def _start(view: MapView, layers: list[MapLayer], shown: set[str]) -> dict[str, Any]:
-    """Centre/zoom from the URL, else a fit to the shown (or all) layers' extent."""
-    bbox = union_bbox([la for la in layers if la.id in shown]) or union_bbox(layers)
+def _start(view: MapView, home: HomeView) -> dict[str, Any]:
+    """Centre/zoom from the URL, else the configured city view (never a layer's extent:
+    one public layer far away must not turn the city map into a world map)."""
     if view.center is not None:
         return {"location": view.center, "zoom_start": view.zoom or FEATURE_ZOOM - 2}
-    if bbox is None:
-        return {"location": HAMELN, "zoom_start": view.zoom or DEFAULT_ZOOM}
-    centre = ((bbox[1] + bbox[3]) / 2, (bbox[0] + bbox[2]) / 2)
     if view.zoom is not None:
-        return {"location": centre, "zoom_start": view.zoom}
-    return {"location": centre, "zoom_start": DEFAULT_ZOOM, "fit": bbox}
+        return {"location": home.center, "zoom_start": view.zoom}
+    return {"location": home.center, "zoom_start": DEFAULT_ZOOM, "fit": home.extent}
 
 
 def _base_map(
     view: MapView,
-    layers: list[MapLayer],
-    shown: set[str],
     basemap: Basemap,
     texts: dict[str, str],
+    home: HomeView,
     **options: Any,
 ) -> folium.Map:
-    start = _start(view, layers, shown)
+    start = _start(view, home)
     fit = start.pop("fit", None)
     fmap = BaseMap(
         label=texts["map_label"],
@@ -139,9 +138,11 @@ def _add_layers(
     services: MapServices,
 ) -> None:
     PageSetup(page, script).add_to(fmap)
+    order = draw_order(layers)
     for layer in layers:
         visible = layer.id in shown
         config = layer.config(visible)
+        config["pane"] = order.get(layer.id)
         config["urls"] = {
             key: ROUTES[key].replace("{id}", layer.id)
             for key in ("items", "mvt", "png", "tilejson", "list")
@@ -162,7 +163,7 @@ def page_config(
         "distance", "copied", "zoom_in_to_see", "close", "yes", "no", "loading",
         "request_lot", "lot_free", "lot_unavailable", "opening_loading", "opening_error",
         "my_place", "my_place_hint", "my_place_center", "my_place_cancel", "office_open_now",
-        "office_none_open",
+        "office_none_open", "only_free_lots",
     )  # fmt: skip
     offices = [lid for lid, role in services.roles.items() if role == "buergeramt"]
     return {
@@ -185,10 +186,12 @@ def build_city_map(
     basemap: Basemap,
     texts: dict[str, str],
     services: MapServices = NO_SERVICES,
+    home: HomeView = DEFAULT_HOME,
 ) -> folium.Map:
-    """The full city map: all public layers, locate, fullscreen and the page glue."""
+    """The full city map: all public layers, locate, fullscreen and the page glue; without a
+    ``center`` in the URL it opens on the configured city view ``home``."""
     shown = visible_ids(layers, view)
-    fmap = _base_map(view, layers, shown, basemap, texts)
+    fmap = _base_map(view, basemap, texts, home)
     LocalFullscreen(
         position="topleft", title=texts["fullscreen"], title_cancel=texts["fullscreen_exit"]
     ).add_to(fmap)
@@ -209,10 +212,11 @@ def build_embed_map(
     basemap: Basemap,
     texts: dict[str, str],
     services: MapServices = NO_SERVICES,
+    home: HomeView = DEFAULT_HOME,
 ) -> folium.Map:
     """The lean embed map: only Leaflet and BürgerGIS' small scripts; no scroll-wheel zoom."""
     shown = visible_ids(layers, view)
-    fmap = _base_map(view, layers, shown, basemap, texts, scroll_wheel_zoom=False)
+    fmap = _base_map(view, basemap, texts, home, scroll_wheel_zoom=False)
     page = page_config(view, texts, "embed", services)
     _add_layers(fmap, layers, shown, page, "embed", services)
     return fmap

@@ -6,11 +6,13 @@ Plain data only (no SQL, no Flask): the views hand in :class:`LayerRecord` objec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from buergergis.catalog.models import RasterLayer, VectorLayer
+from buergergis.catalog.models import RasterLayer, StyleByAttribute, VectorLayer
 from buergergis.maps.i18n import Lang
+from buergergis.maps.styling import LegendEntry, browser_classes, geometry_class, legend
 from buergergis.store.catalog import LayerRecord
 
 #: Point layers with more features than this are clustered even without ``style.cluster``.
@@ -74,6 +76,9 @@ class MapLayer:
     maxzoom: int
     version: int
     opacity: float = 1.0
+    legend: tuple[LegendEntry, ...] = ()  # classes of ``style.by_attribute``
+    classes: dict[str, Any] | None = None  # the same classes for static/js/layers.js
+    by_attribute: StyleByAttribute | None = None
 
     @property
     def listable(self) -> bool:
@@ -117,16 +122,8 @@ class MapLayer:
             "maxzoom": self.maxzoom,
             "version": self.version,
             "visible": default_visible,
+            "classes": self.classes,
         }
-
-
-def _geometry(geometry_type: str | None) -> str | None:
-    if not geometry_type:
-        return None
-    name = geometry_type.lower().removeprefix("multi")
-    if name in {"point", "linestring", "polygon"}:
-        return {"linestring": "line"}.get(name, name)
-    return "polygon"
 
 
 def _fields(definition: VectorLayer, lang: Lang) -> tuple[Field, ...]:
@@ -167,7 +164,7 @@ def data_date(record: LayerRecord) -> str | None:
 def map_layer(record: LayerRecord, lang: Lang = "de") -> MapLayer:
     """Describe one catalog record for the map pages."""
     d = record.definition
-    geometry = _geometry(record.geometry_type) if record.kind == "vector" else None
+    geometry = geometry_class(record.geometry_type) if record.kind == "vector" else None
     title = (d.title_en if lang == "en" else None) or d.title
     description = (d.description_en if lang == "en" else None) or d.description
     if isinstance(d, VectorLayer):
@@ -180,8 +177,9 @@ def map_layer(record: LayerRecord, lang: Lang = "de") -> MapLayer:
             style.fill_opacity,
         )
         icon, opacity = style.icon, 1.0
+        entries, classes, by = legend(style, lang), browser_classes(style, lang), style.by_attribute
     else:
-        fields, label, icon = (), None, None
+        fields, label, icon, entries, classes, by = (), None, None, (), None, None
         color, fill, weight, fill_opacity, opacity = "#555555", None, 0.0, 0.0, d.raster.opacity
     return MapLayer(
         id=d.id,
@@ -207,6 +205,9 @@ def map_layer(record: LayerRecord, lang: Lang = "de") -> MapLayer:
         maxzoom=d.maxzoom,
         version=record.version,
         opacity=opacity,
+        legend=entries,
+        classes=classes,
+        by_attribute=by,
     )
 
 
@@ -215,9 +216,41 @@ def default_visible(layer: MapLayer) -> bool:
     return layer.render in {"geojson", "cluster"}
 
 
-def nearest_choices(layers: list[MapLayer]) -> list[MapLayer]:
-    """Point layers offered for "nächstgelegene …", alphabetically."""
-    return sorted((la for la in layers if la.is_point), key=lambda la: la.title.casefold())
+#: Service roles that are not offered under "In der Nähe" (areas and address points).
+NOT_NEARBY = frozenset({"ortsteile", "adressen"})
+
+
+@dataclass(frozen=True)
+class NearestChoice:
+    """An entry of "In der Nähe": a service layer, optionally only features with one value
+    (``only``: attribute and value, e.g. the nearest free Holzlos)."""
+
+    id: str
+    title: str
+    only: tuple[str, str] | None = None
+
+
+def has_human_title(layer: MapLayer) -> bool:
+    """A title a citizen can read: not empty and not just the layer id."""
+    title = layer.title.strip()
+    return bool(title) and title.casefold() != layer.id.casefold()
+
+
+def nearest_choices(
+    layers: list[MapLayer], roles: Mapping[str, str], free_lot: tuple[str, str] | None = None
+) -> list[NearestChoice]:
+    """Service point layers with a human title for "In der Nähe", alphabetically, plus "nächstes
+    freies Los" for the Holzverkauf layer (``free_lot``: its status attribute and free value).
+    Layers without a service role (a staff import, a test file) are never offered."""
+    choices = [
+        NearestChoice(la.id, la.title)
+        for la in layers
+        if la.is_point and roles.get(la.id) not in (None, *NOT_NEARBY) and has_human_title(la)
+    ]
+    lots = [la for la in layers if roles.get(la.id) == "holzverkauf" and la.listable]
+    if free_lot and lots:
+        choices.append(NearestChoice(lots[0].id, "", free_lot))
+    return sorted(choices, key=lambda c: c.title.casefold())
 
 
 def group_by_category(layers: list[MapLayer]) -> list[tuple[str, list[MapLayer]]]:
@@ -239,3 +272,27 @@ def union_bbox(layers: list[MapLayer]) -> tuple[float, float, float, float] | No
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+#: z-index of the map panes: areas below lines below points (markers: Leaflet's 600).
+PANE_BASE = {"raster": 250, "polygon": 400, "line": 450, "point": 500}
+
+
+def draw_order(layers: list[MapLayer]) -> dict[str, dict[str, Any]]:
+    """A fixed pane for each layer: areas below lines below points, and among areas the
+    larger extent below the smaller (Ortsteile below Holzlose), ties by id. Clicks then always
+    open the topmost thing, whatever order the layers happen to load in."""
+
+    def area(layer: MapLayer) -> float:
+        b = layer.bbox
+        return (b[2] - b[0]) * (b[3] - b[1]) if b else 0.0
+
+    result: dict[str, dict[str, Any]] = {}
+    for kind, base in PANE_BASE.items():
+        group = [
+            la for la in layers if (la.geometry or "raster") == kind and la.render != "cluster"
+        ]
+        group.sort(key=lambda la: (-area(la), la.id))
+        for rank, layer in enumerate(group):
+            result[layer.id] = {"pane": f"bgis-{kind}-{rank}", "zIndex": base + min(rank, 49)}
+    return result

@@ -10,7 +10,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +20,7 @@ from buergergis.maps.build import FEATURE_ZOOM
 from buergergis.maps.i18n import Lang
 from buergergis.maps.layers import MapLayer
 from buergergis.maps.services import FilterOption, ListFilters
+from buergergis.maps.styling import class_color
 from buergergis.store.features_simple import TableQuery, TableRows
 from buergergis.store.services.queries import Where
 from buergergis.values import parse_int
@@ -94,6 +95,7 @@ class Cell:
     text: str
     href: str | None
     sort_key: str
+    badge: str | None = None  # colour of the value's class (style.by_attribute): a status badge
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,15 @@ def format_value(value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
     return Cell(text, text if _URL.match(text) else None, text)
 
 
+def _cell(layer: MapLayer, name: str, value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
+    """A formatted cell; the attribute that colours the layer gets its class colour as badge."""
+    cell = format_value(value, lang, yes_no)
+    by = layer.by_attribute
+    if by is None or by.attribute != name:
+        return cell
+    return replace(cell, badge=class_color(by, value))
+
+
 def columns(layer: MapLayer, params: ListParams, words: dict[str, str]) -> list[Column]:
     """Columns with their sort state (``aria-sort`` only on the sorted column)."""
     result = []
@@ -210,7 +221,7 @@ def list_page(
     rows = [
         Row(
             fid=str(r["fid"]),
-            cells=[format_value(r.get(f.name), lang, yes_no) for f in layer.fields],
+            cells=[_cell(layer, f.name, r.get(f.name), lang, yes_no) for f in layer.fields],
             map_url=map_url(layer, r, lang, filters.show_past),
             current=params.fid is not None and str(r["fid"]) == params.fid,
         )

@@ -10,6 +10,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from buergergis.catalog.models import VectorLayer
+from buergergis.errors import NotFound
+from buergergis.maps.styling import geometry_class, maplibre_layers
 from buergergis.store.catalog import LayerRecord
 from buergergis.tiles.grid import (
     CRS_URI,
@@ -124,6 +127,35 @@ def tilejson(records: Sequence[LayerRecord], base: str) -> dict[str, Any]:
     if vector_tiles:
         doc["vector_layers"] = [_vector_layer(r) for r in records]
     return doc
+
+
+def maplibre_style(record: LayerRecord, base: str) -> dict[str, Any]:
+    """MapLibre style JSON of one vector layer: its tiles drawn with the layer's own style
+    (``style.by_attribute`` classes included, see ``maps.styling``)."""
+    definition = record.definition
+    if not isinstance(definition, VectorLayer):
+        raise NotFound("Stile gibt es nur für Vektorlayer.")
+    low, high = zoom_range([record], True)
+    bbox = union_bbox([record])
+    geometry = geometry_class(record.geometry_type)
+    return {
+        "version": 8,
+        "name": definition.title,
+        "metadata": {"buergergis:layer": record.id, "buergergis:version": record.version},
+        "center": centre(bbox, low, high)[:2],
+        "zoom": centre(bbox, low, high)[2],
+        "sources": {
+            record.id: {
+                "type": "vector",
+                "tiles": [f"{base}/tiles/{record.id}/{{z}}/{{x}}/{{y}}.mvt"],
+                "minzoom": low,
+                "maxzoom": high,
+                "bounds": list(bbox),
+                "attribution": definition.attribution,
+            }
+        },
+        "layers": maplibre_layers(definition.style, record.id, record.id, geometry),
+    }
 
 
 def _vector_layer(record: LayerRecord) -> dict[str, Any]:

@@ -74,8 +74,8 @@ def _etag(records: Iterable[LayerRecord], *parts: object) -> str:
     s = state().settings
     versions = [(r.id, r.version) for r in records]
     config = (s.basemap_url, s.basemap_attribution, s.frame_ancestors, s.public_url)
-    config += (s.home_center, s.home_extent)
-    return make_etag(versions, request_key(), request.host_url, config, *parts)
+    home = (s.home_center, s.home_extent)  # the city view is part of every map page
+    return make_etag(versions, request_key(), request.host_url, config, home, *parts)
 
 
 def _cached(records: list[LayerRecord], build: Callable[[], Response], *parts: object) -> Response:

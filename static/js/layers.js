@@ -61,13 +61,44 @@
     return typeof value === 'string' && /^https?:\/\/[^\s<>"]+$/.test(value);
   }
 
+  /* Numbers as people write them: German 42,5 and 57.550 (English 42.5 and 57,550); four-digit
+     numbers such as years stay ungrouped (DIN 5008), at most two decimals. */
+  var numberFormats = {};
+  BGIS.formatNumber = function (value) {
+    var lang = BGIS.page && BGIS.page.lang === 'en' ? 'en-GB' : 'de-DE';
+    if (!numberFormats[lang]) {
+      numberFormats[lang] = new Intl.NumberFormat(lang, { maximumFractionDigits: 2, useGrouping: 'min2' });
+    }
+    return numberFormats[lang].format(value);
+  };
+
   function displayValue(field, value) {
     if (value === true) return BGIS.t('yes');
     if (value === false) return BGIS.t('no');
     if (field.type === 'date') return BGIS.formatDate(value);
+    if (typeof value === 'number' && isFinite(value)) return BGIS.formatNumber(value);
     if (typeof value === 'object') return JSON.stringify(value);
     return String(value);
   }
+
+  /* The colour of a feature from the layer's classes (style.by_attribute), else null.
+     Keys are compared as text, as the server writes them (maps/styling.py). */
+  BGIS.classColor = function (cfg, props) {
+    var c = cfg.classes;
+    if (!c || !props) return null;
+    var value = props[c.attribute];
+    if (value === null || value === undefined) return null;
+    var i;
+    for (i = 0; i < c.categories.length; i++) {
+      if (c.categories[i].key === String(value)) return c.categories[i].color;
+    }
+    if (typeof value !== 'number') return null;
+    for (i = 0; i < c.ranges.length; i++) {
+      var r = c.ranges[i];
+      if ((r.min === null || value >= r.min) && (r.max === null || value < r.max)) return r.color;
+    }
+    return null;
+  };
 
   function featureLabel(cfg, props, fid) {
     var v = cfg.labelField ? props[cfg.labelField] : null;
@@ -114,8 +145,9 @@
     return box;
   };
 
-  function markerIcon(cfg) {
-    var color = /^#[0-9a-fA-F]{6}$/.test(cfg.style.color) ? cfg.style.color : '#1f6fb2';
+  function markerIcon(cfg, props) {
+    var own = BGIS.classColor(cfg, props) || cfg.style.color;
+    var color = /^#[0-9a-fA-F]{6}$/.test(own) ? own : '#1f6fb2';
     var icon = /^[a-z0-9-]{1,40}$/.test(cfg.icon || '') ?
       '<span class="bgis-icon" style="--icon: url(/static/vendor/fontawesome/svgs/solid/' + cfg.icon + '.svg)"></span>' : '';
     return L.divIcon({
@@ -127,12 +159,24 @@
     });
   }
 
-  function pathStyle(cfg) {
-    var s = cfg.style;
+  function pathStyle(cfg, feature) {
+    var s = cfg.style, own = BGIS.classColor(cfg, feature && feature.properties);
     return {
-      color: s.color, weight: s.weight, opacity: 0.9,
-      fillColor: s.fill, fillOpacity: cfg.geometry === 'polygon' ? s.fillOpacity : 0,
+      color: own || s.color, weight: s.weight, opacity: 0.9,
+      fillColor: own || s.fill, fillOpacity: cfg.geometry === 'polygon' ? s.fillOpacity : 0,
     };
+  }
+
+  /* The fixed pane of a layer (areas below lines below points, maps/layers.py draw_order). */
+  function pane(map, cfg) {
+    if (!cfg.pane) return undefined;
+    var name = cfg.pane.pane;
+    if (!map.getPane(name)) {
+      var node = map.createPane(name);
+      node.style.zIndex = String(cfg.pane.zIndex);
+      node.classList.add('bgis-pane');
+    }
+    return name;
   }
 
   /* GeoJSON features from /ogc/collections/{id}/items, fetched when first shown. */
@@ -164,10 +208,11 @@
     _fill: function (data) {
       var cfg = this.cfg, self = this;
       var geo = L.geoJSON(data, {
-        style: function () { return pathStyle(cfg); },
+        pane: this.pane,
+        style: function (feature) { return pathStyle(cfg, feature); },
         pointToLayer: function (feature, latlng) {
           var label = featureLabel(cfg, feature.properties || {}, feature.id);
-          var marker = L.marker(latlng, { icon: markerIcon(cfg), title: label, keyboard: true });
+          var marker = L.marker(latlng, { icon: markerIcon(cfg, feature.properties), title: label, keyboard: true });
           marker.on('add', function () {
             var node = marker.getElement();
             if (node) node.setAttribute('aria-label', label + ' (' + cfg.title + ')');
@@ -182,6 +227,7 @@
           if (feature.id !== undefined && feature.id !== null) self.byId[String(feature.id)] = layer;
         },
       });
+      this.all = geo.getLayers();
       if (cfg.render === 'cluster' && L.markerClusterGroup) {
         this.cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
         this.cluster.addLayer(geo);
@@ -189,8 +235,22 @@
       } else {
         this.addLayer(geo);
       }
+      this.geo = geo;
       this.count = Object.keys(this.byId).length;
+      if (this.only) this.setOnly(this.only);
       return this;
+    },
+    /* Show only features whose attribute has one value ({attribute, value}), or all (null). */
+    setOnly: function (only) {
+      this.only = only;
+      if (!this.geo) return;
+      var target = this.cluster || this.geo;
+      this.all.forEach(function (layer) {
+        var props = (layer.feature && layer.feature.properties) || {};
+        var keep = !only || String(props[only.attribute]) === String(only.value);
+        if (keep && !target.hasLayer(layer)) target.addLayer(layer);
+        if (!keep && target.hasLayer(layer)) target.removeLayer(layer);
+      });
     },
     /* Open the popup of a feature (zooming into its cluster if needed). */
     openFeature: function (fid) {
@@ -206,8 +266,9 @@
   });
 
   /* Raster tiles /tiles/{id}/{z}/{x}/{y}.png, limited to the layer's extent. */
-  function rasterLayer(cfg) {
+  function rasterLayer(cfg, paneName) {
     var opts = {
+      pane: paneName || 'tilePane',
       attribution: attribution(cfg), opacity: cfg.style.opacity, minZoom: cfg.minzoom,
       maxNativeZoom: Math.min(cfg.maxzoom, MAX_ZOOM), maxZoom: MAX_ZOOM,
     };
@@ -219,10 +280,10 @@
   }
 
   BGIS.layer = function (map, cfg) {
-    var layer;
-    if (cfg.render === 'raster') layer = rasterLayer(cfg);
-    else if (cfg.render === 'vectortiles') layer = BGIS.vectorTileLayer(cfg);
-    else layer = new FeatureLayer(cfg);
+    var layer, paneName = pane(map, cfg);
+    if (cfg.render === 'raster') layer = rasterLayer(cfg, paneName);
+    else if (cfg.render === 'vectortiles') layer = BGIS.vectorTileLayer(cfg, paneName);
+    else { layer = new FeatureLayer(cfg); layer.pane = paneName; }
     BGIS.layers[cfg.id] = layer;
     BGIS.order.push(cfg.id);
     return layer;
@@ -277,7 +338,11 @@
       if (this.gl && BGIS.vectorTiles) BGIS.vectorTiles.click(this, e);
     },
   });
-  BGIS.vectorTileLayer = function (cfg) { return new VectorTileLayer(cfg); };
+  BGIS.vectorTileLayer = function (cfg, paneName) {
+    var layer = new VectorTileLayer(cfg);
+    layer.pane = paneName;
+    return layer;
+  };
 
   /* ---- page glue ---- */
 
@@ -372,6 +437,44 @@
     return Promise.all(pending);
   }
 
+  /* "nur freie Lose": a map switch for the Holzverkauf layer, shown while the layer is on the
+     map; it keeps only features whose status is the free value (cfg.service). */
+  var OnlyControl = L.Control.extend({
+    options: { position: 'topright' },
+    initialize: function (layer, only, label) {
+      this.layer = layer;
+      this.only = only;
+      this.label = label;
+    },
+    onAdd: function (map) {
+      var box = L.DomUtil.create('div', 'leaflet-bar bgis-only');
+      var id = 'bgis-only-' + this.layer.cfg.id;
+      var input = el('input', { type: 'checkbox', id: id, 'data-only-layer': this.layer.cfg.id });
+      var label = el('label', { for: id });
+      label.appendChild(input);
+      label.appendChild(el('span', {}, this.label));
+      box.appendChild(label);
+      L.DomEvent.disableClickPropagation(box);
+      var self = this;
+      input.addEventListener('change', function () {
+        self.layer.setOnly(input.checked ? self.only : null);
+      });
+      function sync() { box.hidden = !map.hasLayer(self.layer); }
+      map.on('layeradd layerremove', sync);
+      sync();
+      return box;
+    },
+  });
+
+  function onlyControls(map) {
+    BGIS.order.forEach(function (id) {
+      var layer = BGIS.layers[id], service = layer.cfg.service;
+      if (!service || service.role !== 'holzverkauf' || !layer.setOnly) return;
+      var only = { attribute: service.statusField, value: service.free };
+      new OnlyControl(layer, only, BGIS.t('onlyFreeLots')).addTo(map);
+    });
+  }
+
   /* Runs before the layers are created: language, texts and routes. */
   BGIS.setup = function (map, page) {
     BGIS.map = map;
@@ -381,6 +484,7 @@
   BGIS.mount = function () {
     var map = BGIS.map, page = BGIS.page;
     accessiblePopups(map);
+    onlyControls(map);
     if (BGIS.mountPage) BGIS.mountPage(map, page);
     if (BGIS.mountServices) BGIS.mountServices(map, page);
     BGIS.ready = whenShownLoaded().then(function () {

@@ -153,7 +153,33 @@
 
   /* The nearest features of a layer; for the Bürgeramt layer the nearest office open now
      (static/js/services.js). Resolves to {heading, items, describe}. */
-  function nearest(layerId, latlng) {
+  /* The nearest features of a loaded layer with one attribute value ("nächstes freies Los"),
+     measured in the browser from the features the map already has. */
+  function nearestWhere(layerId, only, latlng) {
+    var layer = BGIS.layers[layerId];
+    if (!layer || !layer.load) return Promise.reject(new Error('layer'));
+    return layer.load().then(function () {
+      var items = (layer.all || []).filter(function (l) {
+        var props = (l.feature && l.feature.properties) || {};
+        return String(props[only.attribute]) === only.value;
+      }).map(function (l) {
+        var at = l.getLatLng ? l.getLatLng() : l.getBounds().getCenter();
+        return {
+          layer: layerId, id: l.feature.id, lat: at.lat, lon: at.lng,
+          label: BGIS.featureLabel(layer.cfg, l.feature.properties || {}, l.feature.id),
+          distance_m: BGIS.map.distance(latlng, at),
+        };
+      });
+      items.sort(function (a, b) { return a.distance_m - b.distance_m; });
+      return {
+        heading: null, items: items.slice(0, 3),
+        describe: function (item) { return layerTitle(item.layer) + ' · ' + distanceText(item.distance_m); },
+      };
+    });
+  }
+
+  function nearest(layerId, latlng, only) {
+    if (only) return nearestWhere(layerId, only, latlng);
     if (BGIS.nearestOffice && layerId === BGIS.page.officeLayer) {
       return BGIS.nearestOffice(latlng).then(function (found) {
         found.describe = function (item) { return item.status + ' · ' + distanceText(item.distance_m); };
@@ -180,7 +206,10 @@
       e.preventDefault();
       out.textContent = BGIS.t('loading');
       position().then(function (pos) {
-        return nearest(select.value, pos.latlng).then(function (found) {
+        var option = select.options[select.selectedIndex];
+        var only = option && option.dataset.onlyAttribute ?
+          { attribute: option.dataset.onlyAttribute, value: option.dataset.onlyValue } : null;
+        return nearest(select.value, pos.latlng, only).then(function (found) {
           out.textContent = '';
           out.appendChild(BGIS.el('p', { class: 'result-count' },
             BGIS.t(pos.located ? 'nearestFromLocation' : 'nearestFromCenter')));

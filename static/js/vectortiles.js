@@ -1,46 +1,32 @@
 /*
  * Vector tile layers (style.tiles): maplibre-gl draws /tiles/{id}/{z}/{x}/{y}.mvt inside
  * Leaflet (maplibre-gl-leaflet). Loaded by layers.js only when such a layer is first shown,
- * so neither the embed nor the city map pay for maplibre up front. The source-layer name
- * comes from the TileJSON (/tiles/{id}.json); a click opens the same popup as other layers.
+ * so neither the embed nor the city map pay for maplibre up front. The style (sources, source
+ * layer, colours by class) is the layer's published MapLibre style; a click opens the same
+ * popup as other layers.
  */
 (function () {
   'use strict';
   var BGIS = window.BGIS;
 
-  function glStyle(cfg, tilejson) {
-    var vl = tilejson.vector_layers && tilejson.vector_layers[0];
-    var s = cfg.style, src = { source: 'bgis', 'source-layer': vl ? vl.id : cfg.id };
-    function layer(id, type, filter, paint) {
-      return L.extend({ id: id, type: type, filter: filter, paint: paint }, src);
-    }
-    return {
-      version: 8,
-      sources: {
-        bgis: {
-          type: 'vector', minzoom: cfg.minzoom, maxzoom: tilejson.maxzoom || Math.min(cfg.maxzoom, 16),
-          tiles: [window.location.origin + cfg.urls.mvt],
-        },
-      },
-      layers: [
-        layer('fill', 'fill', ['==', '$type', 'Polygon'], { 'fill-color': s.fill, 'fill-opacity': s.fillOpacity }),
-        layer('line', 'line', ['!=', '$type', 'Point'], { 'line-color': s.color, 'line-width': s.weight }),
-        layer('circle', 'circle', ['==', '$type', 'Point'], { 'circle-color': s.color, 'circle-radius': 5 }),
-      ],
-    };
-  }
-
-  function tilejson(cfg) {
-    return fetch(cfg.urls.tilejson)
-      .then(function (r) { return r.ok ? r.json() : {}; })
-      .catch(function () { return {}; });
+  /* The layer's published MapLibre style (/ogc/collections/{id}/styles/default?f=mapbox):
+     the same colours and classes as the GeoJSON layers, the SLD and the legend. */
+  function glStyle(cfg) {
+    var url = '/ogc/collections/' + encodeURIComponent(cfg.id) + '/styles/default?f=mapbox';
+    return fetch(url, { cache: 'no-cache' }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    });
   }
 
   BGIS.vectorTiles = {
     /* Create the maplibre layer inside the BürgerGIS layer group; resolves when loaded. */
     start: function (group) {
-      return tilejson(group.cfg).then(function (tj) {
-        group.gl = L.maplibreGL({ style: glStyle(group.cfg, tj), interactive: false });
+      return glStyle(group.cfg).then(function (style) {
+        group.styleLayers = style.layers.map(function (l) { return l.id; });
+        var options = { style: style, interactive: false };
+        if (group.pane) options.pane = group.pane;
+        group.gl = L.maplibreGL(options);
         group.addLayer(group.gl);
         return new Promise(function (resolve, reject) {
           var glMap = group.gl.getMaplibreMap();
@@ -55,7 +41,7 @@
       var glMap = group.gl.getMaplibreMap();
       if (!glMap || !glMap.loaded()) return;
       var hits = glMap.queryRenderedFeatures(glMap.project([e.latlng.lng, e.latlng.lat]),
-        { layers: ['fill', 'line', 'circle'] });
+        { layers: group.styleLayers });
       if (!hits.length) return;
       var props = hits[0].properties || {};
       L.popup({ maxWidth: 320 }).setLatLng(e.latlng)
