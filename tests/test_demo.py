@@ -93,7 +93,7 @@ def test_cli_uses_settings_root_and_skips_existing(
     result = CliRunner().invoke(demo_group, ["generate"])
     assert result.exit_code == 0, result.output
     assert "übersprungen" in result.output
-    assert "0 von 10 Dateien geschrieben" in result.output
+    assert f"0 von {len(DATASETS)} Dateien geschrieben" in result.output
 
 
 def test_cli_force_with_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

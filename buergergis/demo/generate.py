@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from buergergis.demo import areas, parcels, points, terrain
+from buergergis.demo import addresses, areas, parcels, points, terrain
 from buergergis.demo.writers import (
     write_csv,
     write_flatgeobuf,
@@ -62,6 +62,8 @@ DATASETS: tuple[Dataset, ...] = (
             lambda p: write_geojson(points.fahrzeugverkauf(), p)),
     Dataset("stellenangebote", "stellenangebote.csv", "CSV (UTF-8, Spalten lon/lat), EPSG:4326",
             lambda p: write_csv(points.stellenangebote(), p)),
+    Dataset("adressen", "adressen.gpkg", "GeoPackage (Layer adressen), EPSG:25832",
+            lambda p: write_gpkg(addresses.adressen(), p, "adressen")),
     Dataset("flurstuecke", "flurstuecke.fgb", "FlatGeobuf, EPSG:25832",
             lambda p: write_flatgeobuf(parcels.flurstuecke(), p)),
     Dataset("gelaende", "gelaende.tif", "GeoTIFF float32, EPSG:25832, 20 m", terrain.write_geotiff, "Pixel"),

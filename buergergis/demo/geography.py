@@ -262,7 +262,7 @@ def place_point(rng: np.random.Generator, settlement: str, spread: float) -> Poi
     """A random point near a settlement centre, inside its Ortsteil, not in water or forest."""
     s = SETTLEMENT_BY_NAME[settlement]
     home = ortsteil_polygons()[s.ortsteil]
-    blocked = _blocked_for_points()
+    blocked = blocked_for_points()
     cx, cy = s.xy
     for _ in range(500):
         candidate = Point(
@@ -274,7 +274,8 @@ def place_point(rng: np.random.Generator, settlement: str, spread: float) -> Poi
 
 
 @cache
-def _blocked_for_points() -> BaseGeometry:
+def blocked_for_points() -> BaseGeometry:
+    """Where no point may lie: the Weser (with 25 m of bank) and the forest (prepared)."""
     geom = shapely.union_all([weser_water().buffer(25), *forest_areas().values()])
     shapely.prepare(geom)
     return geom

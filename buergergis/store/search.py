@@ -1,62 +1,50 @@
 """Search over the names and addresses of public layers, and "nächstgelegene …" queries.
 
-Matching is umlaut- and accent-insensitive: both sides are lower-cased, German umlauts are
-spelled out (``ä`` → ``ae``, ``ß`` → ``ss`` – so "Mueller" finds "Müller") and remaining
-accents are removed with ``buergergis.immutable_unaccent``. Typos are tolerated with pg_trgm's
-``word_similarity``. Ranking: label starts with the query > a word starts with it > substring
-> all query words present > trigram similarity. SQL text is built separately from running it
-(``search_sql``), identifiers only via ``store.sql``.
+Search reads the index ``buergergis.search_entry`` (one row per feature of every live vector
+layer, kept in step by ``store.search_index`` inside the version swap), never the layer
+tables. Query and index pass through the same ``buergergis.search_fold``: lower case, accents
+and umlauts folded both ways ("Mühle", "Muehle", "Muhle" agree), "Straße"/"Strasse"/"Str." →
+"str", punctuation → space. Candidates come from two index-backed tiers, each capped:
+label starts with the query (btree prefix), and every query word occurs in the text (pg_trgm
+GIN). Only if both find nothing, a typo-tolerant tier (``<%``, word similarity) runs. The few
+candidates are ranked: exact label > label prefix > whole-word phrase > word start >
+trigram similarity. Entries of private layers or of a version that is no longer live are
+never returned (join on the catalog). SQL text is built apart from running it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
-from buergergis.catalog.models import VectorLayer
 from buergergis.store.catalog import LayerRecord
+from buergergis.store.search_index import IndexFields, index_fields
 from buergergis.store.sql import column, layer_view
 
-#: Minimum pg_trgm word similarity for a fuzzy hit without a substring match.
+#: Minimum pg_trgm word similarity for a fuzzy hit.
 SIMILARITY_THRESHOLD = 0.5
+#: Candidates per tier before ranking (bounds the work for queries that match everything).
+CANDIDATES = 200
 
 
 def norm(expr: str) -> str:
-    """SQL expression: ``expr`` lower-cased, umlauts spelled out, accents removed."""
+    """SQL expression: ``expr`` lower-cased, umlauts spelled out, accents removed (list filters)."""
     spelled = f"lower({expr})"
     for char, repl in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         spelled = f"replace({spelled}, '{char}', '{repl}')"
     return f"buergergis.immutable_unaccent({spelled})"
 
 
-@dataclass(frozen=True)
-class SearchFields:
-    """Which attributes of a layer are searched, and which name a hit."""
-
-    layer_id: str
-    fields: tuple[str, ...]
-    label: str
-    detail: str | None
-
-
-def search_fields(record: LayerRecord) -> SearchFields | None:
-    """``search`` fields, else popup fields, else the label; ``None`` if nothing to search."""
-    d = record.definition
-    if not isinstance(d, VectorLayer) or not record.loaded:
-        return None
-    known = {a.name for a in record.attributes}
-    fields = tuple(f for f in (d.search or d.popup or (d.style.label,)) if f and f in known)
-    if not fields:
-        return None
-    label = d.style.label if d.style.label in known else fields[0]
-    detail = next((f for f in fields if f != label), None)
-    return SearchFields(d.id, fields, label, detail)
+def search_fields(record: LayerRecord) -> IndexFields | None:
+    """The indexed attributes of a loaded layer (``None`` if nothing is searchable)."""
+    return index_fields(record.definition) if record.loaded else None
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result; ``bbox`` (WGS84) only for lines and polygons."""
+    """One search result; ``bbox`` (WGS84) only for lines and polygons; ``field`` matched."""
 
     layer: str
     id: str
@@ -66,73 +54,111 @@ class Hit:
     lat: float
     bbox: tuple[float, float, float, float] | None
     score: float
+    field: str | None = None
+    value: str | None = None
 
 
-def _layer_select(i: int, sf: SearchFields) -> str:
-    doc = norm("concat_ws(' ', " + ", ".join(f"t.{column(f)}::text" for f in sf.fields) + ")")
-    detail = f"t.{column(sf.detail)}::text" if sf.detail else "NULL::text"
-    label = f"t.{column(sf.label)}::text"
-    source = layer_view(sf.layer_id)
-    select = (
-        f"SELECT CAST(:layer_{i} AS text) AS layer, t.fid, {label} AS label, {detail} AS detail"
-    )
-    return f"{select}, t.geom, {doc} AS doc FROM {source} t"
+def _tier_all_words(words: list[str]) -> str:
+    likes = " AND ".join(f"e.doc LIKE :w{i}" for i in range(len(words)))
+    return f"SELECT e.layer_id, e.fid FROM buergergis.search_entry e WHERE e.layer_id = ANY(:layers) AND {likes} LIMIT :cap"  # noqa: S608
 
 
-def search_sql(layers: list[SearchFields]) -> str:
-    """The ranked search over all given layers (parameters ``:q``, ``:limit``, ``:layer_<i>``)."""
-    union = "\nUNION ALL\n".join(_layer_select(i, sf) for i, sf in enumerate(layers))
-    word_start = "position(' ' || q.nq in ' ' || h.doc) > 0"
-    all_words = (
-        "NOT EXISTS (SELECT 1 FROM unnest(q.words) w WHERE w <> '' AND position(w in h.doc) = 0)"
-    )
+_PREFIX = (
+    "SELECT e.layer_id, e.fid FROM buergergis.search_entry e"
+    " WHERE e.layer_id = ANY(:layers) AND e.label_key LIKE :prefix"
+    " ORDER BY length(e.label_key), e.label_key LIMIT :cap"
+)
+_FUZZY = (
+    "SELECT e.layer_id, e.fid FROM buergergis.search_entry e"
+    " WHERE e.layer_id = ANY(:layers) AND :nq <% e.doc LIMIT :cap"
+)
+
+#: The matched field: most query words contained, then most similar, then field order.
+_MATCHED = """
+(SELECT ARRAY[f.name, f.value]
+   FROM unnest(e.field_names, e.field_values) WITH ORDINALITY AS f(name, value, n),
+        LATERAL (SELECT coalesce(buergergis.search_fold(f.value), '') AS v) fv
+  ORDER BY (SELECT count(*) FROM unnest(CAST(:words AS text[])) w WHERE position(w in fv.v) > 0) DESC,
+           word_similarity(:nq, fv.v) DESC, f.n
+  LIMIT 1)"""
+
+
+def search_sql(candidates: str) -> str:
+    """Rank the candidate keys (``layer_id``, ``fid``) of ``candidates`` (``:nq``, ``:limit``)."""
     return f"""
-WITH q AS (SELECT n AS nq, regexp_split_to_array(n, '\\s+') AS words FROM (SELECT {norm(":q")} AS n) s),
-hits AS ({union}),
+WITH c AS ({candidates}),
 ranked AS (
-  SELECT h.layer, h.fid, h.label, h.detail, h.geom,
-         word_similarity(q.nq, h.doc)
-         + CASE WHEN position(q.nq in {norm("h.label")}) = 1 THEN 2 ELSE 0 END
-         + CASE WHEN {word_start} THEN 1 ELSE 0 END
-         + CASE WHEN position(q.nq in h.doc) > 0 THEN 0.5 ELSE 0 END
-         + CASE WHEN {all_words} THEN 0.5 ELSE 0 END AS score
-  FROM hits h, q
-  WHERE position(q.nq in h.doc) > 0 OR {all_words}
-     OR word_similarity(q.nq, h.doc) >= {SIMILARITY_THRESHOLD}
-  ORDER BY score DESC, length(h.label), h.label, h.layer, h.fid
+  SELECT e.*,
+         word_similarity(:nq, e.doc)
+         + CASE WHEN e.label_key = :nq THEN 3 ELSE 0 END
+         + CASE WHEN e.label_key LIKE :prefix THEN 2 ELSE 0 END
+         + CASE WHEN ' ' || e.doc || ' ' LIKE :phrase THEN 1 ELSE 0 END
+         + CASE WHEN position(' ' || :nq in ' ' || e.doc) > 0 THEN 0.5 ELSE 0 END AS score
+  FROM (SELECT DISTINCT layer_id, fid FROM c) k
+  JOIN buergergis.search_entry e USING (layer_id, fid)
+  JOIN buergergis.layer l ON l.id = e.layer_id AND l.version = e.version AND l.public
+  ORDER BY score DESC, length(e.label), e.label, e.layer_id, e.fid
   LIMIT :limit
 )
-SELECT layer, fid, label, detail, score,
-       ST_X(p) AS lon, ST_Y(p) AS lat, GeometryType(geom) AS gtype,
-       ST_XMin(b) AS x0, ST_YMin(b) AS y0, ST_XMax(b) AS x1, ST_YMax(b) AS y1
-FROM ranked,
-     LATERAL (SELECT ST_Transform(ST_PointOnSurface(geom), 4326) AS p,
-                     ST_Transform(geom, 4326)::box2d AS b) g
-ORDER BY score DESC, length(label), label, layer, fid
+SELECT e.layer_id AS layer, e.fid, e.label, e.detail, e.score, {_MATCHED} AS matched,
+       ST_X(e.point) AS lon, ST_Y(e.point) AS lat, e.bbox
+FROM ranked e
+ORDER BY e.score DESC, length(e.label), e.label, e.layer_id, e.fid
 """  # noqa: S608
 
 
+def fold(conn: Connection, query: str) -> str:
+    """The query as the index spells it (``buergergis.search_fold``)."""
+    return str(conn.execute(text("SELECT buergergis.search_fold(:q)"), {"q": query}).scalar() or "")
+
+
+def _params(nq: str, layers: list[str], limit: int) -> dict[str, object]:
+    words = nq.split()
+    params: dict[str, object] = {
+        "nq": nq,
+        "words": words,
+        "layers": layers,
+        "limit": limit,
+        "cap": CANDIDATES,
+        "prefix": nq + "%",  # folded text holds only letters, digits and spaces: no LIKE escapes
+        "phrase": f"% {nq} %",
+    }
+    params.update({f"w{i}": f"%{w}%" for i, w in enumerate(words)})
+    return params
+
+
 def search(conn: Connection, records: list[LayerRecord], query: str, limit: int) -> list[Hit]:
-    """Ranked hits for ``query`` over the searchable layers among ``records``."""
-    layers = [sf for sf in (search_fields(r) for r in records) if sf is not None]
-    if not layers:
+    """Ranked hits for ``query`` over the public, searchable layers among ``records``."""
+    layers = [r.id for r in records if r.kind == "vector" and r.loaded]
+    nq = fold(conn, query)
+    if not layers or not nq:
         return []
-    params: dict[str, object] = {"q": query, "limit": limit}
-    params.update({f"layer_{i}": sf.layer_id for i, sf in enumerate(layers)})
-    rows = conn.execute(text(search_sql(layers)), params)
-    return [
-        Hit(
-            layer=r.layer,
-            id=r.fid,
-            label=r.label or r.fid,
-            detail=r.detail,
-            lon=r.lon,
-            lat=r.lat,
-            bbox=None if "POINT" in (r.gtype or "") else (r.x0, r.y0, r.x1, r.y1),
-            score=round(float(r.score), 4),
+    params = _params(nq, layers, limit)
+    exact = f"({_PREFIX}) UNION ALL ({_tier_all_words(nq.split())})"
+    rows = conn.execute(text(search_sql(exact)), params).all()
+    if not rows:
+        conn.execute(
+            text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+            {"t": str(SIMILARITY_THRESHOLD)},
         )
-        for r in rows
-    ]
+        rows = conn.execute(text(search_sql(_FUZZY)), params).all()
+    return [_hit(r) for r in rows]
+
+
+def _hit(r: Any) -> Hit:
+    name, value = r.matched or (None, None)
+    return Hit(
+        layer=r.layer,
+        id=r.fid,
+        label=r.label,
+        detail=r.detail,
+        lon=float(r.lon),
+        lat=float(r.lat),
+        bbox=(r.bbox[0], r.bbox[1], r.bbox[2], r.bbox[3]) if r.bbox else None,
+        score=round(float(r.score), 4),
+        field=name,
+        value=value,
+    )
 
 
 @dataclass(frozen=True)
