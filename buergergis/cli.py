@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "tiles": "buergergis.tiles.commands:tiles_group",
     "user": "buergergis.admin.commands:user_group",
     "token": "buergergis.admin.commands:token_group",
+    "layers": "buergergis.admin.commands:layers_group",
 }
 
 

@@ -259,7 +259,7 @@ def test_discard_and_stale_cleanup(client: FlaskClient, editor: Staff, settings:
     second = upload(client, editor, data, "b.zip").get_json()
     assert client.delete(first["links"]["self"], headers=editor.bearer).status_code == 204
     assert not (uploads_root(settings) / first["id"]).exists()
-    old = time.time() - 2 * 24 * 3600
+    old = time.time() - (settings.upload_keep_hours + 1) * 3600
     os.utime(uploads_root(settings) / second["id"], (old, old))
     assert cleanup_stale(settings) >= 1
     assert not (uploads_root(settings) / second["id"]).exists()

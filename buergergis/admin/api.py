@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
+from buergergis.admin.api_layers import layer_state
 from buergergis.admin.blueprint import admin_only, bp, settings, staff, upload_of
 from buergergis.admin.doctor import PreviewOptions, build_preview
 from buergergis.admin.forms import PublishForm, ReplaceForm, api_form, form_errors
@@ -19,7 +20,7 @@ from buergergis.admin.pages import layer_record
 from buergergis.admin.publish import export_yaml, publish_upload, replace_layer, rollback_layer
 from buergergis.admin.uploads import Upload, discard, stage
 from buergergis.errors import InvalidParameter
-from buergergis.store import audit, history, users
+from buergergis.store import audit, users
 from buergergis.store.catalog import LayerRecord, list_layers
 from buergergis.values import parse_int
 from buergergis.web import state
@@ -122,6 +123,7 @@ def _layer_summary(record: LayerRecord) -> dict[str, Any]:
         "title": record.definition.title,
         "kind": record.kind,
         "origin": record.origin,
+        "managed_by": "file" if record.origin == "yaml" else "staff",
         "public": record.public,
         "version": record.version,
         "feature_count": record.feature_count,
@@ -141,16 +143,7 @@ def api_layers() -> Response:
 @bp.get("/api/layers/<layer_id>")
 def api_layer(layer_id: str) -> Response:
     """One layer with its definition and versions."""
-    record = layer_record(layer_id)
-    with state().engine.connect() as conn:
-        versions = history.list_versions(conn, layer_id)
-    return jsonify(
-        _layer_summary(record)
-        | {
-            "definition": record.definition.model_dump(mode="json", exclude_none=True),
-            "versions": [v.to_dict() for v in versions],
-        }
-    )
+    return jsonify(layer_state(layer_record(layer_id)))
 
 
 @bp.post("/api/layers/<layer_id>/rollback")

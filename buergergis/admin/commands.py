@@ -104,4 +104,45 @@ def token_revoke(ctx: Context, name: str) -> None:
     click.echo(f"{count} Token(s) widerrufen.")
 
 
-COMMANDS = [user_group, token_group]
+@click.group("layers")
+def layers_group() -> None:
+    """Layer der Verwaltung: Papierkorb anzeigen und abgelaufene Layer endgültig löschen."""
+
+
+@layers_group.command("trash")
+@pass_ctx
+def layers_trash(ctx: Context) -> None:
+    """Gelöschte Layer (Papierkorb) mit dem Datum, an dem sie endgültig entfernt werden."""
+    from buergergis.store import lifecycle
+
+    engine = make_engine(ctx.settings, application_name="buergergis-layers")
+    with engine.connect() as conn:
+        entries = lifecycle.deleted_layers(conn, ctx.settings.deleted_keep_days)
+    for entry in entries:
+        click.echo(
+            f"{entry.id}\t{entry.title}\tgelöscht von {entry.deleted_by}"
+            f"\tentfernt ab {entry.purge_at:%d.%m.%Y %H:%M}"
+        )
+    if not entries:
+        click.echo("Der Papierkorb ist leer.")
+
+
+@layers_group.command("purge")
+@pass_ctx
+def layers_purge(ctx: Context) -> None:
+    """Layer, die länger als deleted_keep_days im Papierkorb liegen, samt Versionen löschen;
+    abgelaufene Uploads entfernen."""
+    from buergergis.admin.manage import purge_expired
+    from buergergis.admin.uploads import cleanup_stale
+
+    settings = ctx.settings
+    engine = make_engine(settings, application_name="buergergis-layers")
+    purged = purge_expired(settings, engine, CLI_ACTOR)
+    uploads = cleanup_stale(settings, settings.upload_keep_hours * 3600)
+    click.echo(
+        f"{len(purged)} Layer endgültig gelöscht{': ' + ', '.join(purged) if purged else ''}; "
+        f"{uploads} abgelaufene(r) Upload(s) entfernt."
+    )
+
+
+COMMANDS = [user_group, token_group, layers_group]

@@ -28,7 +28,7 @@ from buergergis.ingest.pipeline import LoadResult, load_layer
 from buergergis.ingest.sources import workdir
 from buergergis.ingest.write import PreparedLayer
 from buergergis.settings import Settings
-from buergergis.store import audit, history
+from buergergis.store import audit, history, lifecycle
 from buergergis.store.catalog import LayerRecord, get_layer
 
 
@@ -139,6 +139,11 @@ def replace_layer(
 def _check_new_id(settings: Settings, engine: Engine, layer_id: str) -> None:
     with engine.connect() as conn:
         taken = get_layer(conn, layer_id, include_private=True) is not None
+        if lifecycle.in_trash(conn, layer_id):
+            raise Conflict(
+                f"Die Layer-ID '{layer_id}' gehört zu einem Layer im Papierkorb. Bitte ihn "
+                "wiederherstellen, endgültig löschen oder eine andere ID wählen."
+            )
     if taken or (settings.layers_path / f"{layer_id}.yaml").exists():
         raise Conflict(
             f"Die Layer-ID '{layer_id}' ist schon vergeben. Bitte eine andere wählen "

@@ -45,7 +45,6 @@ WANTED = {*SHAPE_PARTS, ".gpkg", ".geojson", ".json", ".csv"}
 NESTED = (".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz", ".zst", ".kmz", ".jar")
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
-STALE_SECONDS = 24 * 3600
 BUSY = "upload.busy.json"
 BUSY_MESSAGE = "Dieser Upload wird gerade veröffentlicht. Bitte einen Moment warten."
 
@@ -406,8 +405,9 @@ def discard(upload: Upload) -> None:
     shutil.rmtree(upload.folder, ignore_errors=True)
 
 
-def cleanup_stale(settings: Settings, max_age: float = STALE_SECONDS) -> int:
-    """Remove upload folders older than ``max_age`` seconds (left by crashes or abandonment)."""
+def cleanup_stale(settings: Settings, max_age: float | None = None) -> int:
+    """Remove upload folders older than ``max_age`` seconds (default: ``upload_keep_hours``)."""
+    max_age = settings.upload_keep_hours * 3600 if max_age is None else max_age
     removed = 0
     now = time.time()
     for folder in uploads_root(settings).iterdir():

@@ -18,6 +18,13 @@ ACTIONS = {
     "account_change": "Konto geändert",
     "token_create": "API-Token erzeugt",
     "tokens_revoke": "API-Token widerrufen",
+    "token_revoke": "API-Token widerrufen",
+    "layer_edit": "Layer bearbeitet",
+    "layer_public": "Öffentlich geschaltet",
+    "layer_private": "Auf privat gestellt",
+    "layer_delete": "In den Papierkorb gelegt",
+    "layer_restore": "Wiederhergestellt",
+    "layer_purge": "Endgültig gelöscht",
     # added by the city services (issue 7, buergergis/services/edit.py):
     "feature_edit": "Objekt bearbeitet",
     "kaufanfrage_bearbeitet": "Kaufanfrage bearbeitet",

@@ -33,6 +33,12 @@ class VersionInfo:
     geometry_type: str | None
     kept: bool
     live: bool
+    number: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How people call it: "Version 3" (the layer's own count)."""
+        return f"Version {self.number}" if self.number else f"Version #{self.version}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the API."""
@@ -45,6 +51,7 @@ class VersionInfo:
             "geometry_type": self.geometry_type,
             "kept": self.kept,
             "live": self.live,
+            "number": self.number,
         }
 
 
@@ -53,7 +60,7 @@ def list_versions(conn: Connection, layer_id: str) -> list[VersionInfo]:
     rows = conn.execute(
         text(
             "SELECT v.version, v.created_at, v.created_by, v.action, v.feature_count,"
-            " v.geometry_type, v.kept, v.version = l.version AS live"
+            " v.geometry_type, v.kept, v.version = l.version AS live, v.number"
             " FROM buergergis.layer_version v JOIN buergergis.layer l ON l.id = v.layer_id"
             " WHERE v.layer_id = :id ORDER BY v.version DESC"
         ),

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from buergergis.catalog.models import RasterLayer, VectorLayer
+from buergergis.errors import Conflict
 from buergergis.store import search_index
 from buergergis.store.sql import data_table, layer_view
 
@@ -88,6 +89,8 @@ def record_version(
         "actor": actor,
         "action": action,
     }
+    if origin == "yaml":
+        refuse_file_over_staff_layer(conn, definition.id)
     conn.execute(text(_UPSERT), params)
     conn.execute(text(_HISTORY), params)
     search_index.refresh(conn, definition, version, table_name)  # same transaction as the swap
@@ -95,6 +98,19 @@ def record_version(
         text("SELECT pg_notify('buergergis_layers', :payload)"),
         {"payload": f"{definition.id}:{version}"},
     )
+
+
+def refuse_file_over_staff_layer(conn: Connection, layer_id: str) -> None:
+    """A YAML file never overwrites a layer managed in the staff area (docs/verwaltung.md)."""
+    origin = conn.execute(
+        text("SELECT origin FROM buergergis.layer WHERE id = :id"), {"id": layer_id}
+    ).scalar_one_or_none()
+    if origin is not None and origin != "yaml":
+        raise Conflict(
+            f"Layer '{layer_id}' wird in der Verwaltung gepflegt; layers/{layer_id}.yaml wird "
+            "nicht darübergeladen, damit keine Änderungen der Redaktion verloren gehen. Bitte "
+            "die Datei umbenennen oder den Layer in der Verwaltung löschen und endgültig entfernen."
+        )
 
 
 _UPSERT = """
@@ -110,28 +126,48 @@ ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, definition = EXCLUDED.defin
     data_table = EXCLUDED.data_table, raster_path = EXCLUDED.raster_path
 """
 
+#: ``number`` counts the versions of one layer for people (1, 2, 3 …; under the layer lock).
 _HISTORY = """
 INSERT INTO buergergis.layer_version (layer_id, version, created_by, action, definition,
-    feature_count, geometry_type, bbox, source_checksum, report, data_table, raster_path)
+    feature_count, geometry_type, bbox, source_checksum, report, data_table, raster_path, number)
 VALUES (:id, :version, :actor, :action, CAST(:definition AS jsonb), :count, :gtype, :bbox,
-    :checksum, CAST(:report AS jsonb), :table, :raster)
+    :checksum, CAST(:report AS jsonb), :table, :raster,
+    (SELECT coalesce(max(number), 0) + 1 FROM buergergis.layer_version WHERE layer_id = :id))
 """
 
 
 def prune_versions(conn: Connection, layer_id: str, keep: int) -> list[str]:
-    """Drop version tables beyond the newest ``keep``; returns raster files to delete after commit."""
+    """Keep the newest ``keep`` distinct data sets (tables or raster files) of a layer.
+
+    Definition-only versions share their data with another version, so a table or file is
+    dropped only when no kept version and not the live catalog row use it any more. Returns
+    raster files to delete after commit.
+    """
     rows = conn.execute(
         text(
             "SELECT version, data_table, raster_path FROM buergergis.layer_version"
-            " WHERE layer_id = :id AND kept ORDER BY version DESC OFFSET :keep"
+            " WHERE layer_id = :id AND kept ORDER BY version DESC"
         ),
-        {"id": layer_id, "keep": keep},
+        {"id": layer_id},
     ).all()
-    files = []
+    live = conn.execute(
+        text("SELECT data_table, raster_path FROM buergergis.layer WHERE id = :id"),
+        {"id": layer_id},
+    ).one_or_none()
+    kept_data: list[str] = []
+    dropped: list[Any] = []
     for row in rows:
-        if row.data_table:
+        data = row.data_table or row.raster_path or f"v{row.version}"
+        if data not in kept_data and len(kept_data) < keep:
+            kept_data.append(data)
+        if data not in kept_data:
+            dropped.append(row)
+    in_use = set(kept_data) | ({live.data_table, live.raster_path} if live else set())
+    files = []
+    for row in dropped:
+        if row.data_table and row.data_table not in in_use:
             conn.execute(text(f"DROP TABLE IF EXISTS {data_table(row.data_table)}"))
-        if row.raster_path:
+        if row.raster_path and row.raster_path not in in_use:
             files.append(row.raster_path)
         conn.execute(
             text(
@@ -139,4 +175,4 @@ def prune_versions(conn: Connection, layer_id: str, keep: int) -> list[str]:
             ),
             {"id": layer_id, "v": row.version},
         )
-    return files
+    return sorted(set(files))
