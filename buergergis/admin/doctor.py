@@ -28,6 +28,7 @@ from buergergis.admin.uploads import Dataset, Upload
 from buergergis.catalog.models import Source, VectorLayer
 from buergergis.errors import InvalidParameter, LoadError, NotFound
 from buergergis.ingest.encoding import normalise_codec, text_file_encoding
+from buergergis.ingest.extent import ExtentCheck, city_share
 from buergergis.ingest.normalise import parse_crs
 from buergergis.ingest.pipeline import prepare_vector
 from buergergis.ingest.report import LoadReport
@@ -100,6 +101,7 @@ class Preview:
     geojson: dict[str, Any]
     diff: Diff | None = None
     warnings: list[str] = field(default_factory=list)
+    city: ExtentCheck | None = None  # share inside the configured city extent
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the API."""
@@ -116,6 +118,13 @@ class Preview:
                 "status": self.area_status,
                 "message": self.area_message,
             },
+            "city": {
+                "in_city_share": round(self.city.share, 4),
+                "mostly_outside": self.city.mostly_outside,
+                "message": self.city.message,
+            }
+            if self.city
+            else None,
             "encoding": self.encoding,
             "geometry": {
                 "read": self.report.read,
@@ -202,6 +211,7 @@ def build_preview(
     with workdir(upload.folder) as work:
         prepared, report, decision = prepare(settings, upload, options, base, work, strict=False)
     share, status, message = area_check(prepared.geoms)
+    placed = city_share(prepared.geoms, prepared.srid, settings.home.extent)
     preview = Preview(
         dataset=upload.dataset(options.dataset),
         options=options,
@@ -223,6 +233,7 @@ def build_preview(
     if record is not None:
         with engine.connect() as conn:
             preview.diff = compute_diff(conn, record, prepared)
+    preview.city = placed
     preview.warnings = _warnings(preview)
     return preview
 
@@ -238,6 +249,8 @@ def _warnings(preview: Preview) -> list[str]:
         notes.append("Die Datei enthält keine Objekte mit Geometrie – nichts zu veröffentlichen.")
     if preview.area_status != "ok":
         notes.append(preview.area_message)
+    if preview.city is not None and preview.city.mostly_outside:
+        notes.append(preview.city.message)
     if preview.encoding.get("suspicious"):
         notes.append("Einige Texte sehen falsch kodiert aus – bitte eine andere Kodierung wählen.")
     return notes

@@ -122,6 +122,8 @@ def import_command(
         engine, settings, definition, origin="import", action="import", show_progress=True
     )
     click.echo(f"{result.report.summary()}\n  → Version {result.version} ist live")
+    for warning in result.warnings:
+        click.echo(f"Warnung: {warning}", err=True)
 
 
 def _yaml_ids(settings: Settings) -> set[str]:

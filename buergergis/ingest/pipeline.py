@@ -17,6 +17,7 @@ from buergergis.catalog.models import RasterLayer, VectorLayer
 from buergergis.catalog.parse import resolve_source_path
 from buergergis.ingest import normalise
 from buergergis.ingest.attributes import feature_ids, select_columns
+from buergergis.ingest.extent import city_share
 from buergergis.ingest.read import read_vector
 from buergergis.ingest.report import LoadReport
 from buergergis.ingest.sources import checksum, resolve, workdir
@@ -37,6 +38,7 @@ class LoadResult:
     layer_id: str
     version: int
     report: LoadReport
+    warnings: tuple[str, ...] = ()  # e.g. data mostly outside the city extent
 
 
 def prepare_vector(
@@ -88,6 +90,7 @@ def load_layer(
     """Load one layer; on any error the previous version stays live."""
     started = time.monotonic()
     report = LoadReport(layer_id=definition.id, definition_sha=definition_sha(definition))
+    warnings: tuple[str, ...] = ()
     if isinstance(definition, RasterLayer):
         from buergergis.ingest.raster import load_raster
 
@@ -99,6 +102,10 @@ def load_layer(
             prepared = prepare_vector(definition, settings, work, report)
             report.written = len(prepared.gids)
             report.geometry_type = prepared.geometry_type
+            placed = city_share(prepared.geoms, prepared.srid, settings.home.extent)
+            if placed.mostly_outside:
+                report.note(placed.message)
+                warnings = (placed.message,)
             if not report.written:
                 report.note("Die Quelle enthält keine Objekte.")
             with tqdm(
@@ -116,4 +123,4 @@ def load_layer(
                     progress=bar.update,
                 )
     report.seconds = time.monotonic() - started
-    return LoadResult(definition.id, version, report)
+    return LoadResult(definition.id, version, report, warnings)
