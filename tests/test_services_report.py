@@ -178,7 +178,7 @@ def test_report_page_is_printable_with_the_note_and_no_cookie(
         ("lat=abc&lon=9.35", "Zahl"),
         ("lat=200&lon=9.35", "zwischen"),
         ("lat=52.1&lon=9.35&at=gestern", "Zeitpunkt"),
-        ("adresse=Rathausplatz 1", "Adresssuche"),
+        ("adresse=Xylophonweg 1", "nicht gefunden"),
     ],
 )
 def test_bad_input_gives_german_4xx(

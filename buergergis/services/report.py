@@ -1,5 +1,9 @@
 """„Mein Ort": what applies at a point — Ortsteil, nearest open Bürgeramt, nearest Kitas,
-wood lots nearby and every public polygon layer that contains the point.
+wood lots nearby, every public polygon layer that contains the point, and a small map.
+
+A place is given by coordinates or by an address, found in the address layer (role
+``adressen``) through the search index. Each place appears once: when the nearest
+Bürgerbüro is also the nearest open one, it is one entry (:attr:`Report.offices`).
 
 All geometry work happens in PostGIS (``ST_Contains`` for areas, KNN ``<->`` for the nearest
 features, input transformed from EPSG:4326 to the storage SRID). No official information.
@@ -16,7 +20,7 @@ from sqlalchemy import Connection
 
 from buergergis.catalog.models import VectorLayer
 from buergergis.errors import InvalidParameter, NotFound
-from buergergis.services import offices
+from buergergis.services import offices, place_map
 from buergergis.services.config import ServiceLayers, check_schema
 from buergergis.services.holz import FREE, STATUS
 from buergergis.services.offices import Office
@@ -36,11 +40,13 @@ MAX_ADDRESS = 200
 
 @dataclass(frozen=True)
 class Point:
-    """The place asked about (WGS84) and, for an address search, what was found."""
+    """The place asked about (WGS84); for an address search what was found and other hits."""
 
     lon: float
     lat: float
     label: str | None = None
+    others: tuple[str, ...] = ()
+    query: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,29 @@ class Report:
     kitas: list[Row]
     lots: list[Row]
     areas: list[Area]
+    map: place_map.PlaceMap | None = None
+    ortsteile_layer: str | None = None
     note: str = NOTE
+
+    @property
+    def offices(self) -> list[tuple[Office, bool, bool]]:
+        """Bürgerbüros to show, each once: (office, is the nearest, is the nearest open)."""
+        shown: list[tuple[Office, bool, bool]] = []
+        for office in (self.nearest_office, self.open_office):
+            if office is None or any(o.row.fid == office.row.fid for o, _, _ in shown):
+                continue
+            shown.append((office, office is self.nearest_office or _same(office, self.nearest_office),
+                          _same(office, self.open_office)))  # fmt: skip
+        return shown
+
+    @property
+    def other_areas(self) -> list[Area]:
+        """Containing areas except the Ortsteil, which the report names already."""
+        return [a for a in self.areas if a.record.id != self.ortsteile_layer]
+
+
+def _same(a: Office | None, b: Office | None) -> bool:
+    return a is not None and b is not None and a.row.fid == b.row.fid
 
 
 def _float(args: Mapping[str, str], name: str, low: float, high: float) -> float:
@@ -107,10 +135,13 @@ def find_address(conn: Connection, record: LayerRecord | None, query: str) -> Po
         raise InvalidParameter(f"Parameter 'adresse': 1 bis {MAX_ADDRESS} Zeichen.")
     if record is None or not record.loaded:
         raise NotFound("Eine Adresssuche gibt es hier noch nicht: bitte Koordinaten angeben.")
-    hits = search.search(conn, [record], query, 1)
+    hits = search.search(conn, [record], query, 5)
     if not hits:
         raise NotFound(f"Die Adresse '{query}' wurde nicht gefunden.")
-    return Point(lon=hits[0].lon, lat=hits[0].lat, label=hits[0].label)
+    best = hits[0]
+    label = f"{best.label}, {best.detail}" if best.detail else best.label
+    others = tuple(h.label for h in hits[1:] if h.label != best.label)
+    return Point(lon=best.lon, lat=best.lat, label=label, others=others, query=query)
 
 
 def _present(record: LayerRecord, wanted: tuple[str, ...]) -> tuple[str, ...]:
@@ -154,8 +185,10 @@ def _areas(conn: Connection, records: list[LayerRecord], point: Point) -> list[A
             continue
         label, shown = area_fields(record)
         hits = queries.containing(conn, record, shown, point.lon, point.lat)
-        if hits:
-            result.append(Area(record, label, shown, hits))
+        area = Area(record, label, shown, hits)
+        unique = list({area.label(r): r for r in reversed(hits)}.values())[::-1]
+        if unique:
+            result.append(Area(record, label, shown, unique))
     return result
 
 
@@ -178,16 +211,39 @@ def build(
         queries.nearest(conn, kita_record, _present(kita_record, KITA_FIELDS), point.lon, point.lat, KITAS)
         if kita_record else []
     )  # fmt: skip
+    open_office, nearest_office = offices.nearest_open(near), near[0] if near else None
+    lots = _lots(conn, _role(by_id, layers, "holzverkauf"), point)
+    places = _places([nearest_office, open_office], kitas, lots)
     return Report(
         point=point,
         at=at,
         ortsteil=ortsteil,
-        open_office=offices.nearest_open(near),
-        nearest_office=near[0] if near else None,
+        open_office=open_office,
+        nearest_office=nearest_office,
         kitas=kitas,
-        lots=_lots(conn, _role(by_id, layers, "holzverkauf"), point),
+        lots=lots,
         areas=areas,
+        map=place_map.build(
+            conn, point.lon, point.lat, places, ortsteile, _role(by_id, layers, "adressen")
+        ),  # fmt: skip
+        ortsteile_layer=ortsteile.id if ortsteile else None,
     )
+
+
+def _places(near: list[Office | None], kitas: list[Row], lots: list[Row]) -> list[place_map.Place]:
+    """The places of the report in map-legend order, each once."""
+    places: list[place_map.Place] = []
+    seen: set[str] = set()
+    for office in near:
+        if office is not None and office.row.fid not in seen:
+            seen.add(office.row.fid)
+            places.append(place_map.Place("office", office.name, office.row.lon, office.row.lat))
+    for kita in kitas:
+        places.append(place_map.Place("kita", str(kita.values.get("name") or kita.fid),
+                                      kita.lon, kita.lat))  # fmt: skip
+    for lot in lots:
+        places.append(place_map.Place("lot", f"Los {lot.fid}", lot.lon, lot.lat))
+    return places
 
 
 def _lots(conn: Connection, record: LayerRecord | None, point: Point) -> list[Row]:

@@ -24,7 +24,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from buergergis.errors import NotFound
-from buergergis.services import config, feeds, filters, holz, offices, opening, report
+from buergergis.services import config, feeds, filters, holz, offices, opening, report, report_pdf
 from buergergis.services.config import TITLES
 from buergergis.store.catalog import LayerRecord, get_layer
 from buergergis.store.services import changes
@@ -223,7 +223,19 @@ def my_place() -> ResponseReturnValue:
     if not any(request.args.get(k) for k in ("lat", "lon", "adresse")):
         return no_store(html_page("services/report_form.html", note=report.NOTE))
     found = _report()
-    return no_store(html_page("services/report.html", report=found, titles=TITLES))
+    printable = request.args.get("druck") == "1"
+    return no_store(html_page("services/report.html", report=found, titles=TITLES,
+                              printable=printable))  # fmt: skip
+
+
+@bp.get("/mein-ort.pdf")
+def my_place_pdf() -> Response:
+    """„Mein Ort" as a PDF (A4) from the print view, with the "keine amtliche Auskunft" note."""
+    page = html_page("services/report.html", report=_report(), titles=TITLES, printable=True)
+    pdf = report_pdf.render(page.get_data(as_text=True), state().settings.root / "static")
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = 'attachment; filename="mein-ort.pdf"'
+    return no_store(response)
 
 
 @bp.get("/mein-ort.json")
