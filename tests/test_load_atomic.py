@@ -70,6 +70,12 @@ def test_killed_during_copy_keeps_old_version(
             )
         ).scalar_one()
     assert tables == 1, "keine halbfertige Versionstabelle darf übrig bleiben"
+    # The killed process left its work folder; the next load removes it (and its own).
+    work = settings.var / "tmp"
+    assert list(work.glob(f"bg-load-{proc.pid}-*")), "the killed load had a work folder"
+    assert run_cli(settings, "import", str(small), "--id", "opfer").code == 0
+    assert not list(work.glob(f"bg-load-{proc.pid}-*"))
+    assert not list(work.glob(f"bg-load-{os.getpid()}-*"))
 
 
 def test_failed_cast_keeps_old_version(tmp_path: Path, settings: Settings, engine: Engine) -> None:

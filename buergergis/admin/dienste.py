@@ -20,7 +20,7 @@ from buergergis.errors import Forbidden, InvalidParameter, NotFound
 from buergergis.services import edit
 from buergergis.services.config import CHOICES, EDITABLE, TITLES
 from buergergis.services.holz import STATUS
-from buergergis.store.catalog import LayerRecord, get_layer
+from buergergis.store.catalog import LayerRecord, require_layer
 from buergergis.store.services import queries, requests
 from buergergis.web import state
 from buergergis.web.services_support import fmt, labels, service_layers
@@ -76,10 +76,7 @@ def _record(role: str) -> LayerRecord:
         raise NotFound(f"Den Dienst '{role[:40]}' gibt es nicht.")
     layer_id = service_layers().layer_id(role)
     with state().engine.connect() as conn:
-        record = get_layer(conn, layer_id, include_private=True)
-    if record is None or not record.loaded or record.kind != "vector":
-        raise NotFound(f"Der Layer '{layer_id}' ist nicht geladen.")
-    return record
+        return require_layer(conn, layer_id, include_private=True, vector=True)
 
 
 def _actor() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
@@ -35,10 +36,13 @@ from buergergis.admin.forms import (
     UploadForm,
     form_errors,
 )
+from buergergis.admin.manage import file_managed, known_attributes
+from buergergis.admin.my_uploads import pending_uploads
 from buergergis.admin.publish import export_yaml, rollback_layer
-from buergergis.errors import BuergerGISError, InvalidParameter, NotFound
-from buergergis.store import audit, history, users
-from buergergis.store.catalog import LayerRecord, get_layer, list_layers
+from buergergis.catalog.models import CATEGORIES
+from buergergis.errors import BuergerGISError, InvalidParameter
+from buergergis.store import audit, history, lifecycle, users
+from buergergis.store.catalog import LayerRecord, list_layers, require_layer
 from buergergis.values import parse_int
 from buergergis.web import state
 
@@ -90,37 +94,70 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/")
 def index() -> str:
-    """Overview: all layers (also private ones) and the upload form."""
+    """Overview: all layers (also private ones), my pending uploads, the recycle bin."""
+    user = staff()
     with state().engine.connect() as conn:
         layers = list_layers(conn, include_private=True, loaded_only=False)
+        trash = lifecycle.deleted_layers(conn, settings().deleted_keep_days)
+    pending = pending_uploads(settings(), user.name, is_admin=user.is_admin)
     return render_template(
-        "admin/index.html", layers=layers, upload_form=UploadForm(), confirm=ConfirmForm()
+        "admin/index.html",
+        layers=layers,
+        pending=pending,
+        trash=trash,
+        upload_form=UploadForm(),
+        confirm=ConfirmForm(),
     )
 
 
 def layer_record(layer_id: str) -> LayerRecord:
     """A layer including private ones, or 404."""
     with state().engine.connect() as conn:
-        record = get_layer(conn, layer_id, include_private=True)
-    if record is None:
-        raise NotFound(f"Layer '{layer_id}' gibt es nicht.")
-    return record
+        return require_layer(conn, layer_id, include_private=True, loaded=False)
 
 
 @bp.get("/layers/<layer_id>")
 def layer_view(layer_id: str) -> str:
-    """A layer: metadata, kept versions with rollback, its audit entries (admins)."""
+    """A layer: metadata and edit form, kept versions with rollback, its audit entries."""
+    return layer_page(layer_id)
+
+
+def layer_page(layer_id: str, error: str | None = None, submitted: Any = None) -> str:
+    """The layer page; after a refused edit with the message and the submitted values."""
     record = layer_record(layer_id)
     with state().engine.connect() as conn:
         versions = history.list_versions(conn, layer_id)
         entries = audit.entries(conn, layer_id=layer_id, limit=50) if staff().is_admin else []
+        known = list(known_attributes(conn, record).values())
+    shown = {a.name: a for a in record.attributes}
+    rows = [shown.get(a.name, a) for a in record.attributes] + [
+        a for a in known if a.name not in shown
+    ]
     return render_template(
         "admin/layer.html",
         record=record,
         versions=versions,
+        live=next((v for v in versions if v.live), None),
         entries=entries,
         rollback=RollbackForm(),
         confirm=ConfirmForm(),
+        file_managed=file_managed(record),
+        attribute_rows=rows,
+        shown=shown,
+        categories=CATEGORIES,
+        by_categories=_categories_text(record),
+        error=error,
+        submitted=submitted,
+    )
+
+
+def _categories_text(record: LayerRecord) -> str:
+    style = getattr(record.definition, "style", None)
+    by = style.by_attribute if style is not None else None
+    if by is None:
+        return ""
+    return "\n".join(
+        f"{c.value} = {c.color}" + (f" = {c.label}" if c.label else "") for c in by.categories
     )
 
 
@@ -131,8 +168,11 @@ def layer_rollback(layer_id: str) -> ResponseReturnValue:
     if not form.validate():
         raise InvalidParameter("Bitte eine gültige Version wählen.")
     result = rollback_layer(settings(), state().engine, layer_id, form.version.data, staff().name)
+    with state().engine.connect() as conn:
+        labels = {v.version: v.label for v in history.list_versions(conn, layer_id)}
     flash(
-        f"Version {form.version.data} ist wieder live (als neue Version {result.version}).",
+        f"{labels.get(form.version.data)} ist wieder live (als {labels.get(result.version)}, "
+        f"{result.counts['features']} Objekte).",
         "success",
     )
     return redirect(url_for("admin.layer_view", layer_id=layer_id))
@@ -207,3 +247,11 @@ def account_change(name: str) -> ResponseReturnValue:
     )
     flash(f"Konto {name} geändert.", "success")
     return redirect(url_for("admin.accounts"))
+
+
+@bp.app_template_filter("localtime")
+def localtime(value: datetime | None) -> str:
+    """A timestamp as Hameln reads it: ``03.12.2026 14:05``."""
+    if value is None:
+        return "–"
+    return value.astimezone(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y %H:%M")

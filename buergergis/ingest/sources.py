@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -175,12 +177,47 @@ def checksum(paths: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
+WORKDIR_PREFIX = "bg-load-"
+#: Work folders of an unknown owner older than this are left over from a crash.
+STALE_AFTER_S = 24 * 3600
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_workdirs(base: Path) -> list[Path]:
+    """Remove work folders whose loading process is gone (a killed import leaves one behind).
+
+    A folder is named ``bg-load-<pid>-<random>``; it is left over when that process no longer
+    runs. Folders without a pid (older versions) count as left over after a day.
+    """
+    removed = []
+    for path in base.glob(WORKDIR_PREFIX + "*"):
+        owner = path.name.removeprefix(WORKDIR_PREFIX).split("-", 1)[0]
+        if owner.isdigit():
+            stale = not _alive(int(owner))
+        else:
+            stale = time.time() - path.stat().st_mtime > STALE_AFTER_S
+        if stale and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def workdir(base: Path | None = None) -> Iterator[Path]:
-    """A temporary directory that is always removed."""
+    """A temporary directory that is always removed; left-overs of killed loads go first."""
     if base is not None:
         base.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix="bg-load-", dir=base))
+        sweep_workdirs(base)
+    path = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-", dir=base))
     try:
         yield path
     finally:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 
 from buergergis.catalog.models import Attribute, RasterLayer, VectorLayer
 from buergergis.catalog.parse import parse_definition
+from buergergis.errors import NotFound
 from buergergis.store.sql import layer_view
 
 _COLUMNS = """id, kind, definition, origin, public, version, feature_count, geometry_type, bbox,
@@ -97,6 +98,27 @@ def get_layer(
     if row is None or (not row.public and not include_private):
         return None
     return _record(row)
+
+
+def require_layer(
+    conn: Connection,
+    layer_id: str,
+    *,
+    include_private: bool = False,
+    loaded: bool = True,
+    vector: bool = False,
+) -> LayerRecord:
+    """The one layer lookup that refuses: a layer that is unknown, deleted, hidden from the
+    requester, not loaded (``loaded``) or not a vector layer (``vector``) is a 404."""
+    record = (
+        get_layer(conn, layer_id, include_private=include_private) if len(layer_id) <= 200 else None
+    )
+    shown = layer_id[:60]
+    if record is None or (loaded and not record.loaded):
+        raise NotFound(f"Die Ebene '{shown}' gibt es nicht.")
+    if vector and record.kind != "vector":
+        raise NotFound(f"Die Ebene '{shown}' ist ein Rasterbild (keine Vektorebene) und hat keine Objekte.")
+    return record
 
 
 def list_layers(

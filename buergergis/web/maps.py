@@ -41,7 +41,7 @@ from buergergis.maps.services import (
 from buergergis.maps.view import MapView, parse_lang, parse_view, query_string
 from buergergis.services import filters, holz
 from buergergis.store import features_simple, search
-from buergergis.store.catalog import LayerRecord, get_layer, list_layers
+from buergergis.store.catalog import LayerRecord, list_layers, require_layer
 from buergergis.store.services.queries import distinct_values
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag, request_key
@@ -143,7 +143,9 @@ def city_map() -> Response:
         "missing": missing,
         "groups": group_by_category(layers),
         "shown": visible_ids(layers, view),
-        "points": nearest_choices(layers, services.roles, (holz.STATUS, holz.FREE)),
+        "points": nearest_choices(
+            layers, services.roles, (holz.STATUS, holz.FREE, texts(view.lang)["nearest_free_lot"])
+        ),
     }
     return _cached(
         records,
@@ -276,12 +278,7 @@ def _list_model(conn: Connection, record: LayerRecord, lang: Lang) -> ListPage:
 
 
 def _list_record(conn: Connection, layer_id: str) -> LayerRecord:
-    record = get_layer(conn, layer_id) if len(layer_id) <= 40 else None
-    if record is None or not record.loaded:
-        raise NotFound(f"Die Ebene '{layer_id[:60]}' gibt es nicht.")
-    if record.kind != "vector":
-        raise NotFound(f"Die Ebene '{layer_id}' ist ein Rasterbild und hat keine Tabelle.")
-    return record
+    return require_layer(conn, layer_id, vector=True)
 
 
 # ---- search ------------------------------------------------------------------------------
@@ -300,7 +297,11 @@ def search_view() -> Response:
         return _cached(
             records,
             lambda: _page(
-                "maps/search.html", csp.policy(), body=body, t=t, lang=params.lang,
+                "maps/search.html",
+                csp.policy(),
+                body=body,
+                t=t,
+                lang=params.lang,
                 address_layer=service_layers().layer_id("adressen"),
             ),  # fmt: skip
         )
@@ -312,11 +313,7 @@ def nearest_view() -> Response:
     """The features of a layer nearest to a point (``layer``, ``lon``, ``lat``, ``limit``)."""
     params = nearest_params(request.args)
     with state().engine.connect() as conn:
-        record = get_layer(conn, params.layer)
-        if record is None or not record.loaded or record.kind != "vector":
-            raise NotFound(
-                f"Die Ebene '{params.layer}' gibt es nicht (oder sie ist keine Vektorebene)."
-            )
+        record = require_layer(conn, params.layer, vector=True)
         found = search.nearest(conn, record, params.lon, params.lat, params.limit)
     body = {"layer": record.id, "results": [vars(n) for n in found]}
     return _cached([record], lambda: _json(body))

@@ -26,7 +26,7 @@ from flask_limiter.util import get_remote_address
 from buergergis.errors import NotFound
 from buergergis.services import config, feeds, filters, holz, offices, opening, report, report_pdf
 from buergergis.services.config import TITLES
-from buergergis.store.catalog import LayerRecord, get_layer
+from buergergis.store.catalog import LayerRecord, require_layer
 from buergergis.store.services import changes
 from buergergis.store.services.queries import Row, Where
 from buergergis.web import state
@@ -201,9 +201,7 @@ def request_done(token: str) -> Response:
 def feed(layer_id: str) -> Response:
     """Atom feed of new and changed features of a public vector layer."""
     with state().engine.begin() as conn:
-        record = get_layer(conn, layer_id) if len(layer_id) <= 40 else None
-        if record is None or not record.loaded or record.kind != "vector":
-            raise NotFound(f"Einen Feed für '{layer_id[:40]}' gibt es nicht.")
+        record = require_layer(conn, layer_id, vector=True)
         current = filters.current_only(record, service_layers())
         etag = make_etag([(record.id, record.version)], request_key(), current and current.params)
 

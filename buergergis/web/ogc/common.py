@@ -11,7 +11,7 @@ from flask import Response, current_app
 from sqlalchemy import Connection
 
 from buergergis.errors import NotFound
-from buergergis.store.catalog import LayerRecord, get_layer, list_layers
+from buergergis.store.catalog import LayerRecord, list_layers, require_layer
 from buergergis.store.featuredb import FeatureDatabase
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag, request_key
@@ -34,10 +34,7 @@ def current_layer(collection_id: str) -> LayerRecord:
 
 def vector_layer(conn: Connection, collection_id: str) -> LayerRecord:
     """A public, loaded vector layer; anything else does not exist (404)."""
-    layer = get_layer(conn, collection_id)
-    if layer is None or layer.kind != "vector" or not layer.loaded:
-        raise NotFound(f"Den Datensatz '{collection_id}' gibt es nicht.")
-    return layer
+    return require_layer(conn, collection_id, vector=True)
 
 
 def public_vector_layers(conn: Connection) -> list[LayerRecord]:
