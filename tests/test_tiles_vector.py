@@ -12,6 +12,7 @@ import psycopg
 import pyogrio
 import pytest
 import shapely
+from flask import Flask
 from flask.testing import FlaskClient
 from pyproj import Transformer
 from shapely.geometry import box, shape
@@ -22,6 +23,7 @@ from buergergis.store.catalog import get_layer
 from buergergis.store.sql import layer_view
 from buergergis.tiles import vector
 from buergergis.tiles.grid import EXTENT, TileAddress
+from tests.admin_support import Staff, editor, login_session  # noqa: F401 - fixture
 from tests.tiles_support import TileLayers, load_tile_layers, tile_at, tile_covering_grid
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -322,3 +324,27 @@ def test_low_zoom_simplification_is_invisible(
     assert a.keys() == b.keys() and len(a) >= 5
     assert max(shapely.hausdorff_distance(a[k], b[k]) for k in a) <= 1.5
     assert len(small) <= len(full)
+
+
+def test_staff_see_private_tiles_and_their_metadata_as_private(
+    app: Flask,
+    layers: TileLayers,
+    editor: Staff,  # noqa: F811
+) -> None:
+    """Tiles, TileJSON and tilesets of a private layer never reach a shared cache."""
+    staff = login_session(app.test_client(), editor)
+    z, x, y = tile_at(14)
+    for path in (
+        f"/tiles/{layers.private}/{z}/{x}/{y}.mvt",
+        f"/tiles/{layers.private}.json",
+        f"/ogc/collections/{layers.private}/tiles",
+        f"/ogc/collections/{layers.private}/tiles/WebMercatorQuad",
+    ):
+        response = staff.get(path)
+        assert response.status_code == 200, (path, response.get_data(as_text=True))
+        assert response.headers["Cache-Control"] == "private, no-cache", path
+        again = staff.get(path, headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304
+        assert again.headers["Cache-Control"] == "private, no-cache", path
+    public = staff.get(f"/tiles/{layers.parcels}.json")
+    assert public.headers["Cache-Control"] != "private, no-cache"
