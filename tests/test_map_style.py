@@ -356,10 +356,10 @@ def test_nearest_offers_only_service_layers_with_a_human_title() -> None:
     ]
     roles = {"kitas": "kitas", "buergeramt": "buergeramt", "adressen": "adressen",
              "holzverkauf": "holzverkauf"}  # fmt: skip
-    choices = nearest_choices(layers, roles, ("status", "frei"))
+    choices = nearest_choices(layers, roles, ("status", "frei", "Nächstes freies Los"))
     assert choices == [
-        NearestChoice("holzverkauf", "", ("status", "frei")),
         NearestChoice("kitas", "Kindertagesstätten"),
+        NearestChoice("holzverkauf", "Nächstes freies Los", ("status", "frei")),
     ]
 
 

@@ -6,6 +6,7 @@ Plain data only (no SQL, no Flask): the views hand in :class:`LayerRecord` objec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -237,20 +238,26 @@ def has_human_title(layer: MapLayer) -> bool:
 
 
 def nearest_choices(
-    layers: list[MapLayer], roles: Mapping[str, str], free_lot: tuple[str, str] | None = None
+    layers: list[MapLayer],
+    roles: Mapping[str, str],
+    free_lot: tuple[str, str, str] | None = None,
 ) -> list[NearestChoice]:
-    """Service point layers with a human title for "In der Nähe", alphabetically, plus "nächstes
-    freies Los" for the Holzverkauf layer (``free_lot``: its status attribute and free value).
+    """Service point layers with a human title for "In der Nähe", alphabetically, then "nächstes
+    freies Los" for the Holzverkauf layer (``free_lot``: status attribute, free value, title).
     Layers without a service role (a staff import, a test file) are never offered."""
-    choices = [
-        NearestChoice(la.id, la.title)
-        for la in layers
-        if la.is_point and roles.get(la.id) not in (None, *NOT_NEARBY) and has_human_title(la)
-    ]
+    choices = sorted(
+        (
+            NearestChoice(la.id, la.title)
+            for la in layers
+            if la.is_point and roles.get(la.id) not in (None, *NOT_NEARBY) and has_human_title(la)
+        ),
+        key=lambda c: c.title.casefold(),
+    )
     lots = [la for la in layers if roles.get(la.id) == "holzverkauf" and la.listable]
     if free_lot and lots:
-        choices.append(NearestChoice(lots[0].id, "", free_lot))
-    return sorted(choices, key=lambda c: c.title.casefold())
+        attribute, value, title = free_lot
+        choices.append(NearestChoice(lots[0].id, title, (attribute, value)))
+    return choices
 
 
 def group_by_category(layers: list[MapLayer]) -> list[tuple[str, list[MapLayer]]]:
@@ -279,20 +286,25 @@ PANE_BASE = {"raster": 250, "polygon": 400, "line": 450, "point": 500}
 
 
 def draw_order(layers: list[MapLayer]) -> dict[str, dict[str, Any]]:
-    """A fixed pane for each layer: areas below lines below points, and among areas the
-    larger extent below the smaller (Ortsteile below Holzlose), ties by id. Clicks then always
-    open the topmost thing, whatever order the layers happen to load in."""
+    """A fixed pane for each layer: areas below lines below points; among one kind the larger
+    extent below the smaller (Ortsteile below Holzlose), and for about the same extent the
+    layer with more features above (Stadtgebiet below Ortsteile), ties by id. Clicks then
+    always open the topmost thing, whatever order the layers happen to load in."""
 
-    def area(layer: MapLayer) -> float:
+    def size(layer: MapLayer) -> int:
         b = layer.bbox
-        return (b[2] - b[0]) * (b[3] - b[1]) if b else 0.0
+        area = (b[2] - b[0]) * (b[3] - b[1]) if b else 0.0
+        return round(math.log2(area)) if area > 0 else -1000  # extents within ~40 % tie
+
+    def key(layer: MapLayer) -> tuple[int, int, str]:
+        return (-size(layer), layer.feature_count, layer.id)
 
     result: dict[str, dict[str, Any]] = {}
     for kind, base in PANE_BASE.items():
         group = [
             la for la in layers if (la.geometry or "raster") == kind and la.render != "cluster"
         ]
-        group.sort(key=lambda la: (-area(la), la.id))
+        group.sort(key=key)
         for rank, layer in enumerate(group):
             result[layer.id] = {"pane": f"bgis-{kind}-{rank}", "zIndex": base + min(rank, 49)}
     return result

@@ -441,7 +441,8 @@
      map; it keeps only features whose status is the free value (cfg.service). */
   var OnlyControl = L.Control.extend({
     options: { position: 'topright' },
-    initialize: function (layer, only, label) {
+    initialize: function (layer, only, label, options) {
+      L.setOptions(this, options);
       this.layer = layer;
       this.only = only;
       this.label = label;
@@ -471,7 +472,9 @@
       var layer = BGIS.layers[id], service = layer.cfg.service;
       if (!service || service.role !== 'holzverkauf' || !layer.setOnly) return;
       var only = { attribute: service.statusField, value: service.free };
-      new OnlyControl(layer, only, BGIS.t('onlyFreeLots')).addTo(map);
+      /* the embed's top right holds "Große Karte öffnen" and the legend */
+      var position = BGIS.page.mode === 'embed' ? 'topleft' : 'topright';
+      new OnlyControl(layer, only, BGIS.t('onlyFreeLots'), { position: position }).addTo(map);
     });
   }
 
