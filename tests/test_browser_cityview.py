@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from buergergis.catalog.models import Attribute, Source, Style, VectorLayer
 from buergergis.catalog.parse import load_definition_file
 from buergergis.ingest.pipeline import load_layer
+from buergergis.services.formatting import number
 from buergergis.settings import Settings
 from tests.maps_support import PageLog, screenshot, wait_for, wait_ready
 
@@ -343,16 +344,12 @@ def test_a_click_on_a_lot_opens_the_lot_not_the_ortsteil(
 
 
 def german(value: float) -> str:
-    """What the popup must show: decimal comma, thousands dot from five digits on."""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    if abs(value) < 10000:
-        text = text.replace(",", "")
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    """What the popup must show: the same text as the one German formatter of lists and pages."""
+    return number(value, "de")
 
 
 def english(value: float) -> str:
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.replace(",", "") if abs(value) < 10000 else text
+    return number(value, "en")
 
 
 def _popup_values(page: Any) -> dict[str, str]:

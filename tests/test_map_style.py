@@ -423,3 +423,17 @@ def test_import_warns_when_data_lie_outside_the_city(
     args = ["import", str(hameln), "--id", "hameln-import", "--private"]
     result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0 and "Warnung" not in result.output
+
+
+def test_one_number_format_for_lists_pages_and_popups() -> None:
+    from buergergis.maps.listing import format_value
+    from buergergis.services.formatting import fmt, number
+
+    cases = {42.5: ("42,5", "42.5"), 57550.0: ("57.550", "57,550"), 2015: ("2015", "2015"),
+             85000: ("85.000", "85,000"), 1234.567: ("1234,57", "1234.57"), 100.0: ("100", "100"),
+             -12345.5: ("-12.345,5", "-12,345.5")}  # fmt: skip
+    for value, (de, en) in cases.items():
+        assert (number(value), number(value, "en")) == (de, en)
+        assert fmt(value) == de
+        assert format_value(value, "de", ("ja", "nein")).text == de
+        assert format_value(value, "en", ("yes", "no")).text == en

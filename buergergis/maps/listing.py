@@ -21,6 +21,7 @@ from buergergis.maps.i18n import Lang
 from buergergis.maps.layers import MapLayer
 from buergergis.maps.services import FilterOption, ListFilters
 from buergergis.maps.styling import class_color
+from buergergis.services.formatting import number
 from buergergis.store.features_simple import TableQuery, TableRows
 from buergergis.store.services.queries import Where
 from buergergis.values import parse_int
@@ -160,8 +161,7 @@ def format_value(value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
         text = value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
         return Cell(text, None, value.isoformat())
     if isinstance(value, int | float):
-        text = f"{value:g}" if isinstance(value, float) else str(value)
-        return Cell(text.replace(".", ",") if lang == "de" else text, None, repr(value))
+        return Cell(number(value, lang), None, repr(value))
     if isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False)
         return Cell(text, None, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +17,22 @@ def fmt(value: Any) -> str:
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
-    if isinstance(value, float):
-        text = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-        return text[:-3] if text.endswith(",00") else text
+    if isinstance(value, int | float):
+        return number(value)
     return str(value)
+
+
+def number(value: float, lang: str = "de") -> str:
+    """A number as people write it: at most two decimals without trailing zeros, German
+    ``42,5`` and ``57.550`` (English ``42.5`` and ``57,550``); numbers below 10 000 – years,
+    house numbers – stay ungrouped (DIN 5008). ``static/js/layers.js`` formats popups alike."""
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if text in {"-0", ""}:
+        text = "0"
+    if abs(value) < 10000:
+        text = text.replace(",", "")
+    if lang != "de":
+        return text
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
