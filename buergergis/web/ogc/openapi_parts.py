@@ -71,7 +71,7 @@ PARAMETERS: dict[str, Any] = {
     "limit": _query(
         "limit",
         "Höchstzahl Objekte je Seite (größere Werte werden begrenzt)",
-        {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10},
+        {"type": "integer", "minimum": 1, "default": 10},
         **_ARRAY,
     ),
     "offset": _query(
@@ -111,12 +111,17 @@ PARAMETERS: dict[str, Any] = {
         **_ARRAY,
     ),
     "near-crs": _query("near-crs", "KBS des Punkts near", dict(_CRS_SCHEMA)),
+    "cursor": _query(
+        "cursor",
+        "Weiterblättern: Marke aus dem next-Link (hinter dem letzten Objekt der vorigen Seite)",
+        {"type": "string"},
+    ),
 }
 META_PARAMS = [_ref("f"), _ref("lang")]
 ITEM_PARAMS = [_ref("f"), _ref("lang"), _ref("crs"), _ref("properties")]
 _ITEMS_NAMES = (
     "bbox", "bbox-crs", "limit", "offset", "datetime", "filter", "filter-lang",
-    "filter-crs", "sortby", "near", "near-crs",
+    "filter-crs", "sortby", "near", "near-crs", "cursor",
 )  # fmt: skip
 ITEMS_PARAMS = [*ITEM_PARAMS, *(_ref(n) for n in _ITEMS_NAMES)]
 ITEMS_PARAM_NAMES = frozenset(["f", "lang", "crs", "properties", *_ITEMS_NAMES])
@@ -130,17 +135,90 @@ _EXCEPTION = {
         "details": {"type": "object"},
     },
 }
+_S = "#/components/schemas/"
+#: Errors are the JSON body, or an HTML page when ``f=html`` was asked for.
 _ERRORS = {
     str(status): {
         "description": text,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}},
+        "content": {
+            "application/json": {"schema": {"$ref": _S + "exception"}},
+            "text/html": {"schema": {"type": "string"}},
+        },
+        **({"headers": {"Retry-After": {"schema": {"type": "integer"}}}} if status == 503 else {}),
     }
     for status, text in (
         (400, "Ungültiger Parameter"),
         (404, "Nicht gefunden"),
         (406, "Format nicht angeboten"),
+        (414, "Adresse (URL) zu lang"),
         (500, "Serverfehler"),
+        (503, "Datenbank vorübergehend nicht erreichbar (Retry-After)"),
     )
+}
+_LINK = {
+    "type": "object",
+    "required": ["href", "rel"],
+    "properties": {
+        "href": {"type": "string"},
+        "rel": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "hreflang": {"type": "string"},
+    },
+}
+_GEOMETRY = {
+    "type": "object",
+    "nullable": True,
+    "required": ["type"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "enum": [
+                "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                "MultiPolygon", "GeometryCollection",
+            ],
+        },
+        "coordinates": {"type": "array"},
+        "geometries": {"type": "array", "items": {"$ref": _S + "geometryGeoJSON"}},
+    },
+}  # fmt: skip
+_FEATURE = {
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "geometry": {"$ref": _S + "geometryGeoJSON"},
+        "properties": {"type": "object", "nullable": True},
+        "distance": {"type": "number"},
+        "links": {"type": "array", "items": {"$ref": _S + "link"}},
+    },
+}
+_FEATURE_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {"$ref": _S + "featureGeoJSON"}},
+        "links": {"type": "array", "items": {"$ref": _S + "link"}},
+        "timeStamp": {"type": "string", "format": "date-time"},
+        "numberMatched": {"type": "integer", "minimum": 0},
+        "numberReturned": {"type": "integer", "minimum": 0},
+    },
+}
+#: Values of ``f`` each kind of operation accepts (``json`` wherever a JSON format is offered).
+_F_VALUES = {
+    "json": ["json", "html"],
+    "features": ["geojson", "json", "html"],
+    "feature": ["geojson", "json", "html"],
+    "schema": ["json", "schema", "html"],
+    "openapi": ["json", "openapi", "html"],
+}
+#: Response schemas per media type and kind (the GeoJSON bodies are validated by clients).
+_SCHEMAS = {
+    ("features", "application/geo+json"): {"$ref": _S + "featureCollectionGeoJSON"},
+    ("feature", "application/geo+json"): {"$ref": _S + "featureGeoJSON"},
+    ("download", "application/geo+json"): {"$ref": _S + "featureCollectionGeoJSON"},
 }
 _CONTENT = {
     "json": ["application/json", "text/html"],
@@ -157,7 +235,13 @@ _CONTENT = {
 }
 COMPONENTS: dict[str, Any] = {
     "parameters": PARAMETERS,
-    "schemas": {"exception": _EXCEPTION},
+    "schemas": {
+        "exception": _EXCEPTION,
+        "link": _LINK,
+        "geometryGeoJSON": _GEOMETRY,
+        "featureGeoJSON": _FEATURE,
+        "featureCollectionGeoJSON": _FEATURE_COLLECTION,
+    },
 }
 
 
@@ -168,7 +252,8 @@ def components(
     result = copy.deepcopy(COMPONENTS)
     params = result["parameters"]
     params["collectionId"]["schema"]["enum"] = layer_ids or ["-"]
-    params["limit"]["schema"]["maximum"] = max_limit
+    # no "maximum": larger values are cut to it, not refused (Part 1, fc-limit-response-1)
+    params["limit"]["description"] += f"; höchstens {max_limit} je Seite"
     for name in ("crs", "bbox-crs", "filter-crs", "near-crs"):
         params[name]["schema"]["enum"] = crs_uris
     params["downloadFormat"]["schema"]["enum"] = formats
@@ -178,21 +263,33 @@ def components(
 def operation(
     summary: str, operation_id: str, parameters: list[Any], tag: str, kind: str = "json"
 ) -> dict[str, Any]:
-    """A GET path item with 200/304 and the error responses."""
-    content: dict[str, Any] = {media: {"schema": {}} for media in _CONTENT[kind]}
+    """A GET path item with 200/304 and the error responses; ``f`` lists what it offers."""
+    content: dict[str, Any] = {
+        media: {"schema": _SCHEMAS.get((kind, media), {})} for media in _CONTENT[kind]
+    }
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "content": content},
+        "304": {"description": "Nicht geändert (If-None-Match)"},
+        **_ERRORS,
+    }
+    if kind == "download":
+        responses["206"] = {"description": "Teil der Datei (Range)", "content": content}
+        responses["416"] = _ERRORS["400"] | {"description": "Range außerhalb der Datei"}
     return {
         "get": {
             "summary": summary,
             "operationId": operation_id,
             "tags": [tag],
-            "parameters": parameters,
-            "responses": {
-                "200": {"description": "OK", "content": content},
-                "304": {"description": "Nicht geändert (If-None-Match)"},
-                **_ERRORS,
-            },
+            "parameters": [_f_parameter(kind) if p == _ref("f") else p for p in parameters],
+            "responses": responses,
         }
     }
+
+
+def _f_parameter(kind: str) -> dict[str, Any]:
+    """``f`` with the values this kind of operation offers."""
+    schema = {"type": "string", "enum": _F_VALUES.get(kind, ["json", "html"])}
+    return _query("f", "Format der Antwort (statt Accept-Header)", schema)
 
 
 _TYPES = {

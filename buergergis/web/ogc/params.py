@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -179,7 +180,7 @@ def parse_filter() -> Any:
         raise InvalidParameter(
             f"filter-lang={lang} wird nicht unterstützt. Möglich: cql2-text, cql2-json"
         )
-    if value is None:
+    if value is None or not value.strip():  # an empty filter (e.g. the HTML form) is none
         return None
     return cql2_json(value, lang)
 
@@ -237,19 +238,46 @@ def parse_sortby(layer: LayerRecord) -> tuple[SortKey, ...]:
     return tuple(SortKey(n.lstrip("+-"), n.startswith("-")) for n in names)
 
 
+_QUERYABLE_CHECKS: dict[str, tuple[Callable[[str], object], str]] = {
+    "integer": (int, "eine ganze Zahl"),
+    "float": (lambda v: math.isfinite(float(v)) or _fail(), "eine endliche Zahl"),
+    "boolean": (lambda v: v in ("true", "false") or _fail(), "true oder false"),
+    "date": (date.fromisoformat, "ein Datum (2024-05-01)"),
+    "datetime": (
+        lambda v: datetime.fromisoformat(v.replace("z", "Z").replace("Z", "+00:00")),
+        "ein Zeitpunkt (2024-05-01T12:00:00Z)",
+    ),
+}
+
+
+def _fail() -> bool:
+    raise ValueError
+
+
 def queryable_filters(layer: LayerRecord) -> list[dict[str, Any]]:
-    """``?name=value`` for queryables: equality conditions in CQL2-JSON."""
-    names = queryable_names(layer) - ITEMS
-    return [
-        {"op": "=", "args": [{"property": name}, request.args[name]]}
-        for name in sorted(names)
-        if name in request.args
-    ]
+    """``?name=value`` for queryables: equality conditions in CQL2-JSON; the value must be
+    of the attribute's type (``besucher=1.5`` is a 400 for an integer attribute)."""
+    types = {a.name: a.type for a in layer.attributes}
+    conditions = []
+    for name in sorted(queryable_names(layer) - ITEMS):
+        value = request.args.get(name)
+        if value is None:
+            continue
+        check = _QUERYABLE_CHECKS.get(types[name])
+        if check is not None:
+            try:
+                check[0](value)
+            except (ValueError, OverflowError):
+                raise InvalidParameter(f"{name}={value}: erwartet wird {check[1]}") from None
+        conditions.append({"op": "=", "args": [{"property": name}, value]})
+    return conditions
 
 
 def parse_items(layer: LayerRecord, default_limit: int, max_limit: int) -> ItemsQuery:
     """The whole items request."""
     check_known(ITEMS, queryable_names(layer))
+    for name in ("bbox-crs", "near-crs"):  # checked even without bbox or near
+        parse_crs(name)
     conditions = queryable_filters(layer)
     parsed = parse_filter()
     if parsed is not None:
