@@ -278,6 +278,9 @@ def test_sld_of_a_layer_and_the_styles_list(client: FlaskClient, demo: list[str]
     links = listing["styles"][0]["links"]
     assert listing["default"] == "default"
     assert [link["href"].rsplit("?", 1)[1] for link in links] == ["f=mapbox", "f=sld11"]
+    collection = client.get("/ogc/collections/holzverkauf?f=json").get_json()
+    styles = [x for x in collection["links"] if x["rel"].endswith("/rel/ogc/1.0/styles")]
+    assert [x["href"] for x in styles] == ["http://localhost/ogc/collections/holzverkauf/styles"]
 
 
 @pytest.mark.parametrize(
