@@ -60,7 +60,8 @@ demo: setup
 	$(BG) load --all --changed
 
 run: setup demo
-	exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$${PORT:-5000} --workers $${WORKERS:-2} \
+	exec $(VENV)/bin/gunicorn -c python:buergergis.gunicorn_conf \
+	  --bind 127.0.0.1:$${PORT:-5000} --workers $${WORKERS:-2} \
 	  --worker-class gthread --threads 4 --timeout 300 --access-logfile - 'buergergis:create_app()'
 
 lint: venv

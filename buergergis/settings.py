@@ -89,6 +89,22 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:5000", description="Public base URL of the service."
     )
+    shared_dir: Path | None = Field(
+        default=None,
+        description="State shared by several app hosts (staged uploads, sources, COGs, tile "
+        "cache), e.g. an NFS mount; default <var>. When set, secret_key must be set too.",
+    )
+    replica_url: str | None = Field(
+        default=None,
+        description="libpq URL of a streaming-replication standby: anonymous GETs of features "
+        "and tiles read from it (primary when it is down or the session has written).",
+    )
+    replica_retry_s: float = Field(default=2.0, gt=0, description="After a replica failure, reads use the primary this many seconds before the replica is tried again.")  # fmt: skip
+    primary_after_write_s: int = Field(default=300, ge=0, description="After a write (POST, PUT, PATCH, DELETE) a session reads from the primary this many seconds.")  # fmt: skip
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token for /metrics; without it only direct loopback requests may read it.",
+    )
     cache_control: str = Field(
         default="public, no-cache",
         description="Cache-Control for API responses (no-cache: clients revalidate with a cheap 304).",
@@ -112,10 +128,6 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(default=200, description="Largest accepted upload.")
     session_cookie_secure: bool | None = Field(default=None, description="Secure flag of the staff session cookie; default: on when public_url is https.")  # fmt: skip
     log_level: str = Field(default="INFO")
-    session_max_hours: float = Field(default=8, gt=0, le=24, description="Longest staff session (hours) before a new login is needed.")  # fmt: skip
-    session_idle_minutes: int = Field(default=60, ge=1, description="Staff sessions end after this many minutes without a request.")  # fmt: skip
-    deleted_keep_days: int = Field(default=30, ge=0, description="Deleted layers stay restorable this many days, then 'buergergis layers purge' removes them.")  # fmt: skip
-    upload_keep_hours: int = Field(default=72, ge=1, description="Unpublished uploads ('Meine Uploads') are removed after this many hours.")  # fmt: skip
     session_max_hours: float = Field(default=8, gt=0, le=24, description="Longest staff session (hours) before a new login is needed.")  # fmt: skip
     session_idle_minutes: int = Field(default=60, ge=1, description="Staff sessions end after this many minutes without a request.")  # fmt: skip
     deleted_keep_days: int = Field(default=30, ge=0, description="Deleted layers stay restorable this many days, then 'buergergis layers purge' removes them.")  # fmt: skip
@@ -151,6 +163,11 @@ class Settings(BaseSettings):
     def var(self) -> Path:
         """Directory for runtime state (cluster, caches, COGs)."""
         return (self.var_dir or self.root / "var").resolve()
+
+    @cached_property
+    def shared(self) -> Path:
+        """State all app hosts share: ``uploads``, ``sources``, ``raster``, ``cache/tiles``."""
+        return (self.shared_dir or self.var).resolve()
 
     @cached_property
     def layers_path(self) -> Path:

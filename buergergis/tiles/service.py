@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from buergergis import metrics
 from buergergis.catalog.models import ID_PATTERN
 from buergergis.errors import InvalidParameter, NotFound
 from buergergis.settings import Settings
@@ -102,7 +103,7 @@ class TileService:
         self.settings = settings
         self.db = TileDatabase(settings.libpq_url(), engine, settings.statement_timeout_ms)
         self.cache = TileCache(
-            settings.var / "cache" / "tiles",
+            settings.shared / "cache" / "tiles",
             settings.tile_cache_max_mb * 1024 * 1024,
             current=self._current_keys,
         )
@@ -134,7 +135,9 @@ class TileService:
         check_request(records, spec)
         found = self.cached(records, spec)
         if found is not None:
+            metrics.tile_cache("hit")
             return found
+        metrics.tile_cache("miss")
         stored = self.render(records, spec)
         if stored is None:  # outside the data: answered from memory, not worth a file
             blank = b"" if spec.vector else raster.empty_image(spec.fmt, 256 * spec.scale)

@@ -20,6 +20,7 @@ log = logging.getLogger("buergergis.request")
 #: Blueprint modules in registration order; each exposes ``bp`` (and optionally ``init_app``).
 BLUEPRINTS = (
     "buergergis.web.health",
+    "buergergis.web.metrics",
     "buergergis.web.static",
     "buergergis.web.ogc",
     "buergergis.web.tiles",
@@ -77,6 +78,15 @@ def _register(app: Flask, module_name: str) -> None:
 
 
 def _secret_key(settings: Settings) -> str:
+    if settings.shared_dir is not None:  # several hosts: each would generate its own key
+        from buergergis.errors import ClusterError
+
+        raise ClusterError(
+            "BUERGERGIS_SHARED_DIR ist gesetzt (mehrere App-Rechner), BUERGERGIS_SECRET_KEY "
+            "aber nicht: jeder Rechner erzeugte einen eigenen Schlüssel und verwürfe die "
+            "Anmeldungen der anderen. Bitte auf allen Rechnern denselben Schlüssel setzen, "
+            "z. B. aus `python3 -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
     path = settings.var / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,14 +27,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
+from buergergis import metrics
 from buergergis.errors import BuergerGISError
 from buergergis.tiles.service import Tile, TileService, TileSpec, check_request, versions_of
 from buergergis.web.caching import CORS_HEADERS, conditional, make_etag
 
 log = logging.getLogger("buergergis.tiles")
 
-#: The endpoint of the Flask view whose cache hits are answered here.
+#: The endpoint of the Flask view whose cache hits are answered here, and its rule.
 ENDPOINT = "tiles.xyz_tile"
+ROUTE = "/tiles/<layers>/<int:z>/<int:x>/<name>"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -67,6 +70,7 @@ class CachedTiles:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        started = time.perf_counter()
         if (
             environ.get("REQUEST_METHOD") in ("GET", "HEAD")
             and not environ.get("QUERY_STRING")
@@ -75,6 +79,10 @@ class CachedTiles:
         ):
             response = self._hit(environ)
             if response is not None:
+                seconds = time.perf_counter() - started
+                metrics.observe_request(
+                    ROUTE, environ["REQUEST_METHOD"], response.status_code, seconds
+                )
                 return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
@@ -101,6 +109,7 @@ class CachedTiles:
             return None
         if tile is None:
             return None
+        metrics.tile_cache("hit")
         request = Request(environ)
         etag = make_etag(versions_of(records), spec)
         response: Response = conditional(
