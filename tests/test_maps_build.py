@@ -20,8 +20,8 @@ from buergergis.maps.build import Basemap, build_city_map, build_embed_map, rend
 from buergergis.maps.i18n import Lang, texts
 from buergergis.maps.layers import MapLayer, map_layer
 from buergergis.maps.view import MapView, parse_view
-from buergergis.store.catalog import LayerRecord
 from buergergis.settings import HomeView
+from buergergis.store.catalog import LayerRecord
 
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
 
