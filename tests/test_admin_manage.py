@@ -8,6 +8,7 @@ Every change is audited, visible at once (OGC, tiles, validators) and never relo
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pytest
@@ -353,3 +354,86 @@ def test_version_numbers_per_layer_and_edits_keep_old_data(
     assert response.status_code == 200, response.get_json()
     items = client.get("/ogc/collections/gemeinden-nummern/items").get_json()
     assert items["numberMatched"] == 3
+
+
+def test_rollback_brings_old_data_with_todays_labels_and_visibility(
+    client: FlaskClient, editor: Staff
+) -> None:
+    publish_layer(client, editor, "gemeinden-zurueck")
+    patch(
+        client,
+        editor,
+        "gemeinden-zurueck",
+        {"attributes": [{"name": "gen", "title": "Gemeinde"}, "bez", "nr"]},
+    )
+    replaced = replace(client, editor, municipalities(["Neu"]), "n.geojson", "gemeinden-zurueck")
+    assert replaced.status_code == 200
+    state = client.get("/admin/api/layers/gemeinden-zurueck", headers=editor.bearer).get_json()
+    names = [a["name"] for a in state["definition"]["attributes"]]
+    assert names == ["gen", "bez", "nr"]  # the replacement keeps order; "ew" stays hidden
+    client.post("/admin/api/layers/gemeinden-zurueck/unpublish", headers=editor.bearer)
+    patch(
+        client,
+        editor,
+        "gemeinden-zurueck",
+        {"attributes": [{"name": "gen", "title": "Gemeinde"}, "nr"]},
+    )
+    state = client.get("/admin/api/layers/gemeinden-zurueck", headers=editor.bearer).get_json()
+    first = state["versions"][-1]["version"]
+    rolled = client.post(
+        "/admin/api/layers/gemeinden-zurueck/rollback",
+        headers=editor.bearer,
+        json={"version": first},
+    )
+    assert rolled.status_code == 200
+    after = client.get("/admin/api/layers/gemeinden-zurueck", headers=editor.bearer).get_json()
+    assert after["public"] is False  # the rollback does not publish what was made private
+    attrs = after["definition"]["attributes"]
+    assert [(a["name"], a.get("title")) for a in attrs] == [
+        ("gen", "Gemeinde"),
+        ("nr", None),
+        ("ew", None),
+    ]  # today's order and labels; "bez", hidden today, stays hidden; "ew" is back with the data
+    assert after["feature_count"] == 3
+
+
+def test_confirmations_say_what_changes(client: FlaskClient, editor: Staff) -> None:
+    from tests.admin_support import csrf_token, login_session
+
+    publish_layer(client, editor, "gemeinden-bestaetigen", popup=["gen"])
+    patch(
+        client,
+        editor,
+        "gemeinden-bestaetigen",
+        {
+            "attributes": [{"name": "gen", "title": "Gemeinde"}, "bez", "nr", "ew"],
+            "style": {"label": "gen"},
+        },
+    )
+    login_session(client, editor)
+    staged = upload(client, editor, municipalities(["Aerzen", "Bad Münder am Deister"]), "n.json")
+    upload_id = staged.get_json()["id"]
+    doctor = client.get(f"/admin/uploads/{upload_id}").get_data(as_text=True)
+    assert '<option selected value="">– bitte Layer wählen –</option>' in doctor
+    assert not re.search(r'<input[^>]*checked[^>]*id="public"', doctor)
+    assert not re.search(r'<input[^>]*id="public"[^>]*checked', doctor)
+    step = {"csrf_token": csrf_token(client, f"/admin/uploads/{upload_id}"), "dataset": "0"}
+    missing = client.post(f"/admin/uploads/{upload_id}/replace", data=step)
+    assert missing.status_code == 400 and "Pflichtfeld" in missing.get_data(as_text=True)
+    page = client.post(
+        f"/admin/uploads/{upload_id}/replace", data={**step, "target": "gemeinden-bestaetigen"}
+    ).get_data(as_text=True)
+    assert "2 Objekte ersetzen 3 Objekte" in page
+    assert "Coppenbrügge" in page  # removed, named by its label
+    assert "Gemeinde „Bad Münder“ → „Bad Münder am Deister“" in page.replace("&#34;", '"')
+    rollback = client.get("/admin/layers/gemeinden-bestaetigen/rollback?version=1")
+    assert rollback.status_code == 404  # version ids are internal: 1 is not this layer's
+    state = client.get("/admin/api/layers/gemeinden-bestaetigen", headers=editor.bearer)
+    first = state.get_json()["versions"][-1]["version"]
+    client.post(
+        f"/admin/uploads/{upload_id}/replace",
+        data={**step, "target": "gemeinden-bestaetigen", "confirmed": "1"},
+    )
+    confirm = client.get(f"/admin/layers/gemeinden-bestaetigen/rollback?version={first}")
+    text_ = confirm.get_data(as_text=True)
+    assert "3 Objekte (Version 1) ersetzen 2 Objekte (Version 3, jetzt live)" in text_

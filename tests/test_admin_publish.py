@@ -403,10 +403,12 @@ def test_pages_publish_replace_rollback(
     assert taken.status_code == 409
     assert "schon vergeben" in taken.get_data(as_text=True)
     token = csrf_token(client, again["links"]["page"])
-    replaced = client.post(
-        f"/admin/uploads/{again['id']}/replace",
-        data={"csrf_token": token, "dataset": "0", "target": "per-seite"},
-    )
+    step = {"csrf_token": token, "dataset": "0", "target": "per-seite"}
+    confirm = client.post(f"/admin/uploads/{again['id']}/replace", data=step)
+    assert confirm.status_code == 200  # first a confirmation that says what changes
+    assert "1 Objekte ersetzen 1 Objekte" in confirm.get_data(as_text=True)
+    assert live_names(engine, "per-seite") == ["Seite"]
+    replaced = client.post(f"/admin/uploads/{again['id']}/replace", data={**step, "confirmed": "1"})
     assert replaced.status_code == 302
     assert live_names(engine, "per-seite") == ["Nochmal"]
     versions = client.get("/admin/api/layers/per-seite", headers=editor.bearer).get_json()[

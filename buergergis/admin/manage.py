@@ -90,7 +90,7 @@ def edit_layer(engine: Engine, layer_id: str, changes: dict[str, Any], actor: st
     if not changes:
         raise InvalidParameter("Bitte mindestens ein Feld zum Ändern senden.")
     with engine.connect() as conn:
-        known = _known_attributes(conn, record)
+        known = known_attributes(conn, record)
     definition = updated_definition(record.definition, changes, known)
     before = record.definition.model_dump(mode="json", exclude_none=True)
     after = definition.model_dump(mode="json", exclude_none=True)
@@ -141,7 +141,11 @@ def updated_definition(
     try:
         return parse_definition(data, "Änderung")
     except DefinitionError as exc:
-        message = exc.description.replace("Änderung: ", "").replace("Value error, ", "")
+        message = (
+            exc.description.replace("Änderung: ", "")
+            .replace("Feld '(Datei)': ", "")
+            .replace("Value error, ", "")
+        )
         raise InvalidParameter(f"Ungültige Angaben – {message}") from None
 
 
@@ -201,7 +205,7 @@ def _drop_hidden_references(data: dict[str, Any], changes: dict[str, Any]) -> No
         style.pop("label")
 
 
-def _known_attributes(conn: Connection, record: LayerRecord) -> dict[str, Attribute]:
+def known_attributes(conn: Connection, record: LayerRecord) -> dict[str, Attribute]:
     """Every attribute the live data has (also hidden ones), in the order first published."""
     if record.kind != "vector" or not record.data_table:
         return {}
@@ -273,7 +277,7 @@ def purge_layer(settings: Settings, engine: Engine, layer_id: str, actor: str) -
     for name in files:
         with contextlib.suppress(OSError):
             Path(name).unlink()
-    for folder in (settings.var / "sources" / layer_id, settings.var / "raster" / layer_id):
+    for folder in (settings.shared / "sources" / layer_id, settings.shared / "raster" / layer_id):
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -144,9 +145,14 @@ def replaceable_layers() -> dict[str, str]:
     }
 
 
+def replace_choices() -> dict[str, str]:
+    """The layer choices of "Daten ersetzen", starting with an empty one (no preselection)."""
+    return {"": "– bitte Layer wählen –", **replaceable_layers()}
+
+
 def _replace_form(options: PreviewOptions) -> ReplaceForm:
     form = ReplaceForm(formdata=None)
-    form.target.choices = replaceable_layers()
+    form.target.choices = replace_choices()
     form.target.data = options.target or ""
     _options_into(form, options, None)
     form.crs.data = options.crs or ""
@@ -174,21 +180,51 @@ def upload_publish(upload_id: str) -> ResponseReturnValue:
 
 @bp.post("/uploads/<upload_id>/replace")
 def upload_replace(upload_id: str) -> ResponseReturnValue:
-    """Replace the data of an existing layer with the previewed dataset."""
+    """Replace the data of an existing layer — after a confirmation that says what changes."""
     upload = upload_of(upload_id)
     form = ReplaceForm()
+    form.target.choices = replace_choices()
     try:
         if not form.validate():
             raise _form_error(form)
-        options = PreviewOptions.from_mapping(request.form)
+        options = PreviewOptions.from_mapping({**request.form, "target": form.target.data})
+        if request.form.get("confirmed") != "1":
+            return _confirm_replace(upload, options)
         result = replace_layer(
             settings(), state().engine, upload, options, form.target.data, staff().name
         )
     except BuergerGISError as exc:
         context = doctor_context(upload, request.form, replace=None, error=exc.description)
         return render_template("admin/doctor.html", **context), max(exc.status, 400)
-    flash(f"Daten ersetzt (Version {result.version}).", "success")
+    flash(f"Daten ersetzt ({result.counts['written']} Objekte).", "success")
     return redirect(url_for("admin.layer_view", layer_id=result.layer_id))
+
+
+def _confirm_replace(upload: Upload, options: PreviewOptions) -> ResponseReturnValue:
+    """The confirmation page: "8 Objekte ersetzen 12", what is new, removed, changed."""
+    preview = build_preview(settings(), state().engine, upload, options)
+    diff = preview.diff
+    assert diff is not None
+    title = replaceable_layers().get(diff.layer_id, diff.layer_id)
+    lines = [
+        f"{diff.new_count} Objekte ersetzen {diff.live_count} Objekte von {title}.",
+        f"{diff.added} neu, {diff.removed} entfernt, {diff.changed} geändert, "
+        f"{diff.unchanged} unverändert. Titel, Beschriftungen und Darstellung bleiben; die "
+        "bisherige Version bleibt erhalten und kann zurückgeholt werden.",
+    ]
+    hidden = {k: v for k, v in options.query().items()} | {"confirmed": "1"}
+    return render_template(
+        "admin/confirm.html",
+        heading="Daten wirklich ersetzen?",
+        lines=lines,
+        d=diff,
+        action=url_for("admin.upload_replace", upload_id=upload.id),
+        button=f"{diff.new_count} Objekte ersetzen {diff.live_count}",
+        danger=False,
+        back=url_for("admin.upload_view", upload_id=upload.id) + "?" + urlencode(options.query()),
+        confirm=ConfirmForm(),
+        hidden=hidden,
+    )
 
 
 def _form_error(form: Any) -> BuergerGISError:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from buergergis.admin import doctor
 from buergergis.admin.doctor import PreviewOptions
 from buergergis.admin.uploads import Upload, claimed, discard
-from buergergis.catalog.models import Attribute, Source, VectorLayer
+from buergergis.catalog.models import Attribute, RasterLayer, Source, VectorLayer
 from buergergis.catalog.parse import parse_definition
 from buergergis.errors import Conflict, DefinitionError, InvalidParameter, LoadError
 from buergergis.ingest.pipeline import LoadResult, load_layer
@@ -119,7 +119,10 @@ def replace_layer(
             prepared, _, _ = doctor.prepare(settings, upload, options, base, work, strict=True)
         _require_features(prepared)
         source = prepared.definition.source
-        definition = replacement_definition(base, prepared.columns.attributes, source)
+        with engine.connect() as conn:
+            hidden = hidden_attributes(conn, base, record.data_table)
+        attributes = shown_in_order(base, hidden, prepared.columns.attributes)
+        definition = replacement_definition(base, attributes, source)
         result = _load(settings, engine, upload, options, definition, actor, "replace")
     counts = _counts(result) | {"previous_count": record.feature_count}
     with engine.begin() as conn:
@@ -211,6 +214,8 @@ def replacement_definition(
     data["search"] = [s for s in base.search if s in names]
     if base.style.label and base.style.label not in names:
         data["style"].pop("label", None)
+    if base.style.by_attribute and base.style.by_attribute.attribute not in names:
+        data["style"].pop("by_attribute", None)
     if (
         base.temporal
         and not {base.temporal.start, base.temporal.end or base.temporal.start} <= names
@@ -251,7 +256,7 @@ def archive_source(
     """Copy the dataset's files to ``var/sources/<layer>/<upload>/``; returns folder and source."""
     dataset = upload.dataset(options.dataset)
     original = upload.path(dataset)
-    folder = settings.var / "sources" / definition.id / upload.id
+    folder = settings.shared / "sources" / definition.id / upload.id
     folder.mkdir(parents=True, exist_ok=True)
     if dataset.format == "shapefile":
         stem = original.stem.lower()
@@ -266,7 +271,7 @@ def archive_source(
 
 def prune_sources(settings: Settings, engine: Engine, layer_id: str) -> None:
     """Delete archived sources no kept version refers to any more."""
-    base = settings.var / "sources" / layer_id
+    base = settings.shared / "sources" / layer_id
     if not base.is_dir():
         return
     with engine.connect() as conn:
@@ -300,7 +305,7 @@ def rollback_layer(
     created: list[Path] = []
 
     def copy_raster(old: str, new_version: int) -> str:
-        target = settings.var / "raster" / layer_id / f"v{new_version}.tif"
+        target = settings.shared / "raster" / layer_id / f"v{new_version}.tif"
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".partial.tif")
         shutil.copy2(old, partial)
@@ -317,6 +322,7 @@ def rollback_layer(
                 actor=actor,
                 keep=settings.keep_versions,
                 copy_raster=copy_raster,
+                choose_definition=old_data_current_metadata,
             )
             counts = {"features": result.feature_count, "from_version": version}
             audit.record(
@@ -331,6 +337,40 @@ def rollback_layer(
             Path(name).unlink()
     prune_sources(settings, engine, layer_id)
     return ChangeResult(layer_id, result.version, "rollback", counts)
+
+
+def old_data_current_metadata(
+    conn: Connection, old: Any, current: Any
+) -> VectorLayer | RasterLayer:
+    """What a rollback makes live: the kept version's data with today's title, labels, style
+    and visibility (attributes hidden today stay hidden; columns new to today are shown)."""
+    then = parse_definition(old.definition, f"Version {old.version}")
+    now = parse_definition(current.definition, f"catalog:{current.id}")
+    if not isinstance(then, VectorLayer) or not isinstance(now, VectorLayer):
+        return now.model_copy(update={"source": then.source})
+    hidden = hidden_attributes(conn, now, current.data_table)
+    attributes = shown_in_order(now, hidden, then.attributes or ())
+    definition = replacement_definition(now, attributes, then.source)
+    return definition.model_copy(update={"id_column": then.id_column})
+
+
+def hidden_attributes(conn: Connection, definition: VectorLayer, table: str | None) -> set[str]:
+    """Columns of the live data that the staff chose not to show."""
+    if not table:
+        return set()
+    known = {a["name"] for a in lifecycle.attributes_of_data(conn, definition.id, table)}
+    return known - {a.name for a in definition.attributes or ()}
+
+
+def shown_in_order(
+    now: VectorLayer, hidden: set[str], incoming: tuple[Attribute, ...]
+) -> tuple[Attribute, ...]:
+    """Incoming attributes in today's order; hidden ones stay hidden, new columns go last."""
+    shown = [a.name for a in now.attributes or ()]
+    by_name = {a.name: a for a in incoming}
+    order = [n for n in shown if n in by_name]
+    order += [n for n in by_name if n not in shown and n not in hidden]
+    return tuple(by_name[n] for n in order)
 
 
 def export_yaml(settings: Settings, record: LayerRecord) -> str:

@@ -20,7 +20,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from buergergis.admin import api, api_layers, pages, pages_upload  # noqa: F401 - routes on bp
+from buergergis.admin import (  # noqa: F401 - routes on bp
+    api,
+    api_layers,
+    pages,
+    pages_manage,
+    pages_upload,
+)
 from buergergis.admin.auth import SessionLimits, init_login, token_user
 from buergergis.admin.blueprint import LIMITER, PUBLIC_ENDPOINTS, bp, is_api, required_role
 from buergergis.errors import Forbidden, Unauthorized

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from buergergis.catalog.models import Attribute
+from buergergis.catalog.models import Attribute, RasterLayer, VectorLayer
 from buergergis.catalog.parse import parse_definition
 from buergergis.errors import Conflict, NotFound
 from buergergis.store import versions
@@ -81,6 +81,8 @@ class RollbackResult:
 
 #: Copies a kept raster file for a new version: (old path, new version) → new path.
 RasterCopier = Callable[[str, int], str]
+#: The definition a rollback makes live: (connection, kept version row, catalog row) → definition.
+DefinitionChooser = Callable[[Connection, Any, Any], VectorLayer | RasterLayer]
 
 
 def rollback(
@@ -91,6 +93,7 @@ def rollback(
     actor: str,
     keep: int,
     copy_raster: RasterCopier | None = None,
+    choose_definition: DefinitionChooser | None = None,
 ) -> RollbackResult:
     """Make kept version ``to_version`` live again as a new version (call inside a transaction).
 
@@ -100,7 +103,11 @@ def rollback(
     conn.execute(text("SET LOCAL statement_timeout = 0"))
     versions.lock_layer(conn, layer_id)
     current, old = _current_and_kept(conn, layer_id, to_version)
-    definition = parse_definition(old.definition, f"Version {to_version}")
+    definition = (
+        choose_definition(conn, old, current)
+        if choose_definition is not None
+        else parse_definition(old.definition, f"Version {to_version}")
+    )
     new = versions.next_version(conn)
     table, raster, srid = None, None, None
     if old.data_table:
@@ -139,7 +146,10 @@ def rollback(
 def _current_and_kept(conn: Connection, layer_id: str, to_version: int) -> tuple[Any, Any]:
     """The catalog row and the kept version row (404 if either is missing, 409 if live)."""
     current = conn.execute(
-        text("SELECT origin, version FROM buergergis.layer WHERE id = :id"), {"id": layer_id}
+        text(
+            "SELECT id, origin, version, definition, data_table FROM buergergis.layer WHERE id = :id"
+        ),
+        {"id": layer_id},
     ).one_or_none()
     if current is None:
         raise NotFound(f"Layer '{layer_id}' gibt es nicht.")
