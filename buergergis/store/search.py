@@ -66,7 +66,7 @@ def _tier_all_words(words: list[str]) -> str:
 _PREFIX = (
     "SELECT e.layer_id, e.fid FROM buergergis.search_entry e"
     " WHERE e.layer_id = ANY(:layers) AND e.label_key LIKE :prefix"
-    " ORDER BY length(e.label_key), e.label_key LIMIT :cap"
+    " ORDER BY e.label_key USING ~<~ LIMIT :cap"
 )
 _FUZZY = (
     "SELECT e.layer_id, e.fid FROM buergergis.search_entry e"

@@ -2,20 +2,28 @@
 
 :func:`refresh` runs inside the transaction that makes a new version live (load, replace,
 rollback, single-feature edit, visibility change – all go through
-``store.versions.record_version``): it deletes the layer's entries and writes one entry per
-feature of the new version table. Readers see either all old or all new entries, never a mix,
-and never entries of a version that is not live. Which attributes are indexed comes from the
-layer definition: ``search`` fields, else the text fields of the popup, else the label.
+``store.versions.record_version``). ``search_entry`` is partitioned by layer: the new
+version's entries are written into a table of their own, ``buergergis."search__<id>__v<n>"``,
+indexed in bulk (much faster than inserting into one shared trigram index), and only then
+swapped in for the layer's previous part (detach + drop + attach, a moment at the end of the
+transaction). Readers see either all old or all new entries, never a mix, and never entries of
+a version that is not live. Which attributes are indexed comes from the layer definition:
+``search`` fields, else the text fields of the popup, else the label.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from buergergis.catalog.models import RasterLayer, VectorLayer
-from buergergis.store.sql import column, data_table
+from buergergis.catalog.models import ID_PATTERN, RasterLayer, VectorLayer
+from buergergis.store.sql import column, data_table, quote_ident
+
+_ID = re.compile(ID_PATTERN)
+#: Memory for building one layer's indexes (per transaction, not per server).
+BUILD_MEMORY = "256MB"
 
 #: Attribute types whose values are worth searching when no ``search`` list is given.
 _TEXT_TYPES = frozenset({"text"})
@@ -49,8 +57,26 @@ def index_fields(definition: VectorLayer | RasterLayer) -> IndexFields | None:
     return IndexFields(definition.id, fields, label, detail)
 
 
-def insert_sql(ix: IndexFields, table: str) -> str:
-    """``INSERT … SELECT`` of the entries of one version table (``:layer``, ``:version``)."""
+def part_name(layer_id: str, version: int) -> str:
+    """Unqualified name of one layer version's part of ``search_entry``."""
+    if not _ID.match(layer_id):
+        raise ValueError(f"invalid layer id {layer_id!r}")
+    return f"search__{layer_id}__v{int(version)}"
+
+
+def _part(layer_id: str, version: int) -> str:
+    return f"buergergis.{quote_ident(part_name(layer_id, version))}"
+
+
+def _literal(layer_id: str) -> str:
+    """The layer id as an SQL string literal (DDL takes no bind parameters; id validated)."""
+    if not _ID.match(layer_id):
+        raise ValueError(f"invalid layer id {layer_id!r}")
+    return "'" + layer_id + "'"
+
+
+def insert_sql(ix: IndexFields, table: str, target: str) -> str:
+    """``INSERT … SELECT`` of the entries of one version table into ``target``."""
     values = [f"t.{column(f)}::text" for f in ix.fields]
     label = f"coalesce(nullif(t.{column(ix.label)}::text, ''), t.fid)"
     detail = f"t.{column(ix.detail)}::text" if ix.detail else "NULL"
@@ -60,7 +86,7 @@ def insert_sql(ix: IndexFields, table: str) -> str:
         "ELSE ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)] END"
     )
     return f"""
-INSERT INTO buergergis.search_entry
+INSERT INTO {target}
   (layer_id, version, fid, label, label_key, doc, field_names, field_values, detail, point, bbox)
 SELECT :layer, :version, t.fid, {label}, buergergis.search_fold({label}),
        coalesce(buergergis.search_fold(concat_ws(' ', {", ".join(values)})), ''),
@@ -71,6 +97,39 @@ FROM {data_table(table)} t,
 """  # noqa: S608
 
 
+def _build(conn: Connection, ix: IndexFields, version: int, table: str) -> tuple[str, int]:
+    """Create, fill and index the new part (not yet attached); returns its name and size."""
+    target = _part(ix.layer_id, version)
+    conn.execute(text(f"DROP TABLE IF EXISTS {target}"))
+    conn.execute(text(f"CREATE TABLE {target} (LIKE buergergis.search_entry INCLUDING DEFAULTS)"))
+    result = conn.execute(
+        text(insert_sql(ix, table, target)), {"layer": ix.layer_id, "version": version}
+    )
+    conn.execute(text(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'"))
+    conn.execute(text(f"CREATE INDEX ON {target} USING gin (doc public.gin_trgm_ops)"))
+    conn.execute(text(f"CREATE INDEX ON {target} (label_key text_pattern_ops)"))
+    conn.execute(text(f"ALTER TABLE {target} ADD PRIMARY KEY (layer_id, fid)"))
+    conn.execute(
+        text(f"ALTER TABLE {target} ADD CHECK (layer_id = {_literal(ix.layer_id)})")
+    )  # attaching then needs no validation scan
+    return target, int(result.rowcount or 0)
+
+
+def _old_parts(conn: Connection, layer_id: str) -> list[str]:
+    return list(
+        conn.execute(
+            text(
+                "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_inherits i"
+                " JOIN pg_class c ON c.oid = i.inhrelid"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE i.inhparent = 'buergergis.search_entry'::regclass"
+                " AND pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%L)', CAST(:id AS text))"
+            ),
+            {"id": layer_id},
+        ).scalars()
+    )
+
+
 def refresh(
     conn: Connection,
     definition: VectorLayer | RasterLayer,
@@ -78,17 +137,21 @@ def refresh(
     table_name: str | None,
 ) -> int:
     """Replace the layer's entries by those of ``table_name`` (call inside the swap transaction)."""
-    conn.execute(
-        text("DELETE FROM buergergis.search_entry WHERE layer_id = :layer"),
-        {"layer": definition.id},
-    )
     ix = index_fields(definition)
-    if ix is None or not table_name:
+    built = _build(conn, ix, version, table_name) if ix is not None and table_name else None
+    for old in _old_parts(conn, definition.id):  # the short exclusive moment: detach + drop
+        conn.execute(text(f"ALTER TABLE buergergis.search_entry DETACH PARTITION {old}"))
+        conn.execute(text(f"DROP TABLE {old}"))
+    if built is None:
         return 0
-    result = conn.execute(
-        text(insert_sql(ix, table_name)), {"layer": definition.id, "version": version}
+    target, count = built
+    conn.execute(
+        text(
+            f"ALTER TABLE buergergis.search_entry ATTACH PARTITION {target}"
+            f" FOR VALUES IN ({_literal(definition.id)})"
+        )
     )
-    return int(result.rowcount or 0)
+    return count
 
 
 def refresh_all(conn: Connection) -> int:

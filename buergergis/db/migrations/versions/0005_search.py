@@ -46,7 +46,7 @@ CREATE TABLE buergergis.search_entry (
 
 
 def upgrade() -> None:
-    """Fold function, table, trigram and prefix indexes; fill it for the layers already live."""
+    """Fold function, table, trigram and prefix indexes."""
     op.execute(FOLD)
     op.execute(TABLE)
     op.execute(
@@ -55,9 +55,7 @@ def upgrade() -> None:
     op.execute(
         "CREATE INDEX search_entry_label ON buergergis.search_entry (label_key text_pattern_ops)"
     )
-    from buergergis.store import search_index
-
-    search_index.refresh_all(op.get_bind())
+    # Filled for the layers already live by 0007 (which partitions the table by layer).
 
 
 def downgrade() -> None:
