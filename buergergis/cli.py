@@ -1,4 +1,4 @@
-"""The ``buergergis`` command line: ``db``, ``migrate``, ``load``, ``import``, ``serve`` and more.
+"""The ``buergergis`` command line: ``db``, ``migrate``, ``load``, ``import``, ``backup`` and more.
 
 Each area registers its own command group here; commands read settings when they run.
 """
@@ -35,6 +35,7 @@ pass_ctx = click.make_pass_decorator(Context, ensure=True)
 #: Every command, imported only when it runs (``buergergis --help`` and each command stay fast).
 COMMANDS: dict[str, str] = {
     "db": "buergergis.db.commands:db_group",
+    "cluster": "buergergis.db.standby_commands:cluster_group",
     "migrate": "buergergis.db.commands:migrate_command",
     "load": "buergergis.ingest.commands:load_command",
     "import": "buergergis.ingest.commands:import_command",
@@ -44,6 +45,8 @@ COMMANDS: dict[str, str] = {
     "user": "buergergis.admin.commands:user_group",
     "token": "buergergis.admin.commands:token_group",
     "layers": "buergergis.admin.commands:layers_group",
+    "backup": "buergergis.ops.commands:backup_command",
+    "restore": "buergergis.ops.commands:restore_command",
 }
 
 

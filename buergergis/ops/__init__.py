@@ -1,0 +1,1 @@
+"""Operations: backups that restore (database and file state in one consistent set)."""
