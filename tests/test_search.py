@@ -214,3 +214,39 @@ def search_record(conn: Any, layer_id: str) -> Any:
     record = get_layer(conn, layer_id, include_private=True)
     assert record is not None
     return record
+
+
+def test_gate_queues_searches_and_refuses_after_waiting() -> None:
+    import threading
+
+    from buergergis.errors import Unavailable
+    from buergergis.web.gate import Gate
+
+    gate = Gate(1, 0.05, "Die Suche ist gerade stark gefragt.")
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with gate.enter():
+                outcome.append("durch")
+        except Unavailable as exc:
+            outcome.append(exc.description)
+
+    with gate.enter():
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join()
+    assert outcome == ["Die Suche ist gerade stark gefragt."]
+    second()
+    assert outcome[-1] == "durch"
+
+
+def test_search_answers_304_without_searching(client: FlaskClient, demo_layers: list[str]) -> None:
+    from buergergis.web import gate
+
+    first = client.get("/search?q=Osterstraße 2")
+    with gate.SEARCH.enter():  # a search now would wait for the slot and end in a 503
+        again = client.get(
+            "/search?q=Osterstraße 2", headers={"If-None-Match": first.headers["ETag"]}
+        )
+    assert again.status_code == 304

@@ -26,7 +26,7 @@ from buergergis.store.sql import column, layer_view
 #: Minimum pg_trgm word similarity for a fuzzy hit.
 SIMILARITY_THRESHOLD = 0.5
 #: Candidates per tier before ranking (bounds the work for queries that match everything).
-CANDIDATES = 200
+CANDIDATES = 100
 
 
 def norm(expr: str) -> str:

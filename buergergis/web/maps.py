@@ -43,7 +43,7 @@ from buergergis.services import filters, holz
 from buergergis.store import features_simple, search
 from buergergis.store.catalog import LayerRecord, list_layers, require_layer
 from buergergis.store.services.queries import distinct_values
-from buergergis.web import state
+from buergergis.web import gate, state
 from buergergis.web.caching import conditional, make_etag, request_key
 from buergergis.web.services_support import service_layers
 
@@ -290,22 +290,17 @@ def search_view() -> Response:
     params = search_params(request.args)
     with state().engine.connect() as conn:
         records = parse_layer_filter(_records(conn), params.layers)
-        hits = search.search(conn, records, params.q, params.limit)
-    body = search_results(params, hits, records)
-    if params.html:
-        t = texts(params.lang)
-        return _cached(
-            records,
-            lambda: _page(
-                "maps/search.html",
-                csp.policy(),
-                body=body,
-                t=t,
-                lang=params.lang,
-                address_layer=service_layers().layer_id("adressen"),
-            ),  # fmt: skip
-        )
-    return _cached(records, lambda: _json(body))
+
+    def build() -> Response:  # only when the client's copy is stale (no search for a 304)
+        with gate.SEARCH.enter(), state().engine.connect() as conn:
+            hits = search.search(conn, records, params.q, params.limit)
+        body = search_results(params, hits, records)
+        if not params.html:
+            return _json(body)
+        return _page("maps/search.html", csp.policy(), body=body, t=texts(params.lang),
+                     lang=params.lang, address_layer=service_layers().layer_id("adressen"))  # fmt: skip
+
+    return _cached(records, build)
 
 
 @bp.get("/search/nearest")
