@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "layers": "buergergis.admin.commands:layers_group",
     "backup": "buergergis.ops.commands:backup_command",
     "restore": "buergergis.ops.commands:restore_command",
+    "settings": "buergergis.ops.commands:settings_command",
 }
 
 

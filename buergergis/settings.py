@@ -113,21 +113,25 @@ class Settings(BaseSettings):
         default="public, no-cache",
         description="Cache-Control for tiles (no-cache: a reloaded layer's old tiles are never shown).",
     )
-    items_default_limit: int = Field(default=10, ge=1)
-    items_max_limit: int = Field(default=10000, ge=1)
+    items_default_limit: int = Field(
+        default=10, ge=1, description="Features per page of /items without limit."
+    )
+    items_max_limit: int = Field(default=10000, ge=1, description="Largest limit of /items.")
     tile_cache_max_mb: int = Field(default=512, description="Size bound of the disk tile cache.")
     basemap_url: str = Field(
         default="https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png",
         description="Basemap tile URL template; empty disables the basemap.",
     )
-    basemap_attribution: str = Field(default="© GeoBasis-DE / BKG (basemap.de)")
+    basemap_attribution: str = Field(
+        default="© GeoBasis-DE / BKG (basemap.de)", description="Attribution shown for the basemap."
+    )
     frame_ancestors: str = Field(
         default="'self' https://www.hameln.de https://hameln.de",
         description="CSP frame-ancestors for /embed.",
     )
     upload_max_mb: int = Field(default=200, description="Largest accepted upload.")
     session_cookie_secure: bool | None = Field(default=None, description="Secure flag of the staff session cookie; default: on when public_url is https.")  # fmt: skip
-    log_level: str = Field(default="INFO")
+    log_level: str = Field(default="INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     session_max_hours: float = Field(default=8, gt=0, le=24, description="Longest staff session (hours) before a new login is needed.")  # fmt: skip
     session_idle_minutes: int = Field(default=60, ge=1, description="Staff sessions end after this many minutes without a request.")  # fmt: skip
     deleted_keep_days: int = Field(default=30, ge=0, description="Deleted layers stay restorable this many days, then 'buergergis layers purge' removes them.")  # fmt: skip

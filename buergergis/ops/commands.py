@@ -33,3 +33,11 @@ def restore_command(ctx: Context, directory: Path, force: bool) -> None:
 
     layers = restore(ctx.settings, directory, force=force)
     click.echo(f"Wiederhergestellt: {len(layers)} Layer aus {directory}.")
+
+
+@click.command("settings")
+def settings_command() -> None:
+    """Alle Einstellungen (Umgebungsvariablen) als Markdown-Tabelle ausgeben."""
+    from buergergis.ops.settings_doc import settings_markdown
+
+    click.echo(settings_markdown())
