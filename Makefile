@@ -21,7 +21,7 @@ VAR_CACHES := var/tmp var/cache
 # Which target decides the fatal system packages (tests need Chromium too).
 DEPS_FOR ?= run
 
-.PHONY: venv system assets grids db demo setup run lint test bench constraints clean distclean
+.PHONY: venv system assets grids db demo setup run cluster cluster-stop lint test bench constraints clean distclean
 
 venv: $(VENV_STAMP)
 
@@ -63,6 +63,14 @@ run: setup demo
 	exec $(VENV)/bin/gunicorn -c python:buergergis.gunicorn_conf \
 	  --bind 127.0.0.1:$${PORT:-5000} --workers $${WORKERS:-2} \
 	  --worker-class gthread --threads 4 --timeout 300 --access-logfile - 'buergergis:create_app()'
+
+# Several hosts on one machine: primary + hot standby (pg_basebackup), two app instances,
+# nginx on 127.0.0.1:$CLUSTER_PORT (8080). docs/betrieb.md, "Mehrere Rechner".
+cluster: setup demo
+	scripts/cluster.sh start
+
+cluster-stop: venv
+	scripts/cluster.sh stop
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_PATHS)

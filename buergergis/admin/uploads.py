@@ -121,8 +121,8 @@ class Upload:
 
 
 def uploads_root(settings: Settings) -> Path:
-    """``var/uploads`` (created on demand)."""
-    root = settings.var / "uploads"
+    """``<shared>/uploads`` (created on demand)."""
+    root = settings.shared / "uploads"
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -95,7 +95,7 @@ def load_raster(
             report.note("Das Raster enthält nur NoData-Werte.")
         with engine.connect() as conn, conn.begin():
             version = versions.next_version(conn)
-        target = settings.var / "raster" / definition.id / f"v{version}.tif"
+        target = settings.shared / "raster" / definition.id / f"v{version}.tif"
         _to_cog(src.path, target, definition.source.crs)
         try:
             files = _publish(

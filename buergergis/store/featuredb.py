@@ -33,7 +33,16 @@ _STATE = "SELECT version, public, kind FROM buergergis.layer WHERE id = %s"
 class FeatureDatabase:
     """Per-thread connections for feature queries plus the layer record memo."""
 
-    def __init__(self, libpq_url: str, engine: Engine, timeout_ms: int = 15000) -> None:
+    def __init__(
+        self,
+        libpq_url: str,
+        engine: Engine,
+        timeout_ms: int = 15000,
+        *,
+        replica_url: str | None = None,
+        replica_retry_s: float = 2.0,
+    ) -> None:
+        """``replica_url``: a standby anonymous reads may use (:mod:`buergergis.db.replica`)."""
         # Server-side prepared statements were 2.5x slower here (the bbox expression is no
         # longer folded into a constant), so they stay off for feature queries.
         self._db = ThreadConnections(
@@ -41,6 +50,8 @@ class FeatureDatabase:
             application_name="buergergis-features",
             timeout_ms=timeout_ms,
             prepare_threshold=None,
+            replica_url=replica_url,
+            replica_retry_s=replica_retry_s,
         )
         self._memo = RecordMemo(engine)
 

@@ -43,9 +43,22 @@ class LayerState:
 class TileDatabase:
     """Per-thread connection for versions and tiles, plus the record memo."""
 
-    def __init__(self, libpq_url: str, engine: Engine, timeout_ms: int = 15000) -> None:
+    def __init__(
+        self,
+        libpq_url: str,
+        engine: Engine,
+        timeout_ms: int = 15000,
+        *,
+        replica_url: str | None = None,
+        replica_retry_s: float = 2.0,
+    ) -> None:
+        """``replica_url``: a standby anonymous reads may use (:mod:`buergergis.db.replica`)."""
         self._db = ThreadConnections(
-            libpq_url, application_name="buergergis-tiles", timeout_ms=timeout_ms
+            libpq_url,
+            application_name="buergergis-tiles",
+            timeout_ms=timeout_ms,
+            replica_url=replica_url,
+            replica_retry_s=replica_retry_s,
         )
         self._memo = RecordMemo(engine)
 

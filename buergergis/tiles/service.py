@@ -101,7 +101,13 @@ class TileService:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self.db = TileDatabase(settings.libpq_url(), engine, settings.statement_timeout_ms)
+        self.db = TileDatabase(
+            settings.libpq_url(),
+            engine,
+            settings.statement_timeout_ms,
+            replica_url=settings.replica_url,
+            replica_retry_s=settings.replica_retry_s,
+        )
         self.cache = TileCache(
             settings.shared / "cache" / "tiles",
             settings.tile_cache_max_mb * 1024 * 1024,

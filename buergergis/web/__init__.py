@@ -63,6 +63,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     _request_logging(app)
     for name in BLUEPRINTS:
         _register(app, name)
+    if settings.replica_url:  # outermost, so the tile fast path is routed too
+        from buergergis.db.replica import ReplicaRouting
+
+        app.wsgi_app = ReplicaRouting(app.wsgi_app, settings.primary_after_write_s)  # type: ignore[method-assign]
 
 
 def _register(app: Flask, module_name: str) -> None:

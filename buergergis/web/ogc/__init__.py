@@ -16,8 +16,13 @@ def init_app(app: Flask) -> None:
     from buergergis.store.featuredb import FeatureDatabase
 
     state = app.extensions["buergergis"]
+    settings = state.settings
     app.extensions["buergergis.ogc"] = FeatureDatabase(
-        state.settings.libpq_url(), state.engine, state.settings.statement_timeout_ms
+        settings.libpq_url(),
+        state.engine,
+        settings.statement_timeout_ms,
+        replica_url=settings.replica_url,
+        replica_retry_s=settings.replica_retry_s,
     )
 
 
