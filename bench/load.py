@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from bench import targets
 from bench.data import make_polygons
 from bench.measure import Measured, run_measured
 from buergergis.settings import Settings
@@ -103,11 +104,16 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
     ratio = statistics.median(r.seconds for r in results["BürgerGIS `import`"]) / statistics.median(
         r.seconds for r in results["ogr2ogr (COPY)"]
     )
+    peak = max(r.peak_mib for r in results["BürgerGIS `import`"])
     report += [
         "",
-        f"Verhältnis Wandzeit BürgerGIS / ogr2ogr: **{ratio:.2f}** (Ziel ≤ 1,0; Speicher < 1 GiB).",
+        f"Verhältnis Wandzeit BürgerGIS / ogr2ogr: **{ratio:.2f}** (Ziel ≤ 1,0; Spitzenspeicher ≤ 200 MiB).",
         "",
     ]
+    targets.check("Laden", "Wandzeit ≤ 1,0× ogr2ogr", f"{ratio:.2f}×", ratio <= 1.0)
+    targets.check(
+        "Laden", "Spitzenspeicher ≤ 200 MiB (200.000 Polygone)", f"{peak:.0f} MiB", peak <= 200
+    )
 
 
 if __name__ == "__main__":

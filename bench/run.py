@@ -1,5 +1,9 @@
 """``make bench``: every benchmark in one run, side by side; writes ``docs/benchmarks.md``.
 
+Only a full run writes the document (``python -m bench.run bench.tiles`` writes
+``bench/results/bench.tiles.md``), so the document always shows one run; its closing
+"Einordnung" lists every target with what that run measured (``bench/targets.py``).
+
 Each section is a module with ``run(report, settings, engine)``. A section that fails is
 reported as failed in the document (and makes the run exit non-zero), never silently left out.
 """
@@ -15,29 +19,54 @@ import sys
 import traceback
 from collections.abc import Iterator
 
+import psycopg
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
+from bench import targets
+from bench.targets import summary
 from buergergis.db.engine import make_engine
 from buergergis.db.migrate import upgrade
 from buergergis.settings import PROJECT_ROOT, Settings, load_settings
 
-SECTIONS = ("bench.load", "bench.features", "bench.tiles", "bench.search")
+SECTIONS = ("bench.load", "bench.features", "bench.paging", "bench.tiles", "bench.search")
 
 
 @contextlib.contextmanager
 def bench_context() -> Iterator[tuple[Settings, Engine]]:
-    """Settings and engine for the benchmark database (the private cluster unless DATABASE_URL)."""
-    settings = load_settings()
-    if not settings.database_url:
+    """Settings and engine of a benchmark database of its own, dropped at the end.
+
+    The benchmark never touches the city's database: it creates ``buergergis_bench_<pid>`` on
+    the same server (the private cluster unless ``DATABASE_URL``), with its own ``var/``, and
+    drops it again even when a section fails midway.
+    """
+    from buergergis.db.cluster import tcp_url
+
+    base = load_settings()
+    if not base.database_url:
         from buergergis.db.cluster import ensure_database
 
-        ensure_database(settings)
-    upgrade(settings)
-    engine = make_engine(settings, application_name="buergergis-bench")
+        ensure_database(base)
+    server = make_url(tcp_url(base))
+    name = f"buergergis_bench_{os.getpid()}"
+    admin = server.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    settings = load_settings(database_url=url, var_dir=base.var / "bench-var")
+    engine = None
     try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        upgrade(settings)
+        engine = make_engine(settings, application_name="buergergis-bench")
         yield settings, engine
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _header() -> list[str]:
@@ -54,49 +83,6 @@ def _header() -> list[str]:
     ]
 
 
-FOOTER = """## Einordnung
-
-* **Laden:** BürgerGIS prüft und repariert jede Geometrie, erkennt die Kodierung, legt
-  Primärschlüssel, eindeutige Objekt-IDs, GiST-Index und Statistik an und schaltet atomar um;
-  etwa 0,9 s der Wandzeit sind das Importieren der Python-Bibliotheken. `wal_level=minimal`
-  im privaten Cluster und ein mit Arrow erzeugter CSV-COPY-Strom haben rund 1 s gespart; das
-  Ziel „nicht langsamer als ogr2ogr“ ist noch nicht erreicht. Nächster Schritt: Lesen und
-  COPY in Stapeln überlappen.
-* **Features:** Auf diesem 2-Kern-Rechner sättigt das nackte SQL allein beide Kerne; jede
-  Millisekunde außerhalb von PostgreSQL (gunicorn, Flask, App-weite Hooks) geht direkt vom
-  Durchsatz ab – schon `/healthz` ohne Datenbank schafft nur gut 1.000 Anfragen/s. Deshalb
-  wird „≥ 80 % des nackten SQL“ nicht erreicht; nächster Schritt wäre ein schneller Pfad vor
-  Flask wie bei den gecachten Kacheln. `numberMatched` als Fensterfunktion im selben Scan ist
-  schneller als eine zweite `count(*)`-Abfrage. Die Latenz bleibt bis 1.000.000 Objekte flach.
-* **Gecachte Kacheln:** Eine nackte WSGI-Funktion, die nur eine Datei liefert, erreicht unter
-  gunicorn hier rund 20 % von nginx; „≥ 50 % von nginx“ schafft nur ein Aufbau, in dem nginx
-  oder ein CDN die Treffer selbst ausliefert (versionierte, unveränderliche Kachel-URLs, siehe
-  docs/tiles.md).
-* **Suche:** Die Suche liest nur den Suchindex `buergergis.search_entry`, der beim Laden,
-  Ersetzen, Zurückrollen und Bearbeiten in derselben Transaktion wie das Umschalten neu
-  geschrieben wird; jede Kandidatenstufe ist begrenzt, so dass auch Anfragen, die fast alles
-  treffen („Hameln“), nur wenige hundert Einträge bewerten. Der Preis: Laden eines großen
-  Layers dauert um das Schreiben seiner Sucheinträge länger.
-"""
-
-
-def splice(document: list[str], new: list[str]) -> list[str]:
-    """``document`` with each ``## `` section of ``new`` replaced (or added before the footer)."""
-    result = list(document)
-    starts = [i for i, line in enumerate(new) if line.startswith("## ")] + [len(new)]
-    for start, end in zip(starts, starts[1:], strict=False):
-        block, heading = new[start:end], new[start]
-        if heading in result:
-            first = result.index(heading)
-            last = next((i for i in range(first + 1, len(result)) if result[i].startswith("## ")),
-                        len(result))  # fmt: skip
-            result[first:last] = block
-        else:
-            footer = result.index("## Einordnung") if "## Einordnung" in result else len(result)
-            result[footer:footer] = block
-    return result
-
-
 def main(sections: tuple[str, ...] = SECTIONS) -> int:
     """Run the sections, write the document, return an exit code."""
     report = _header()
@@ -109,11 +95,12 @@ def main(sections: tuple[str, ...] = SECTIONS) -> int:
                 traceback.print_exc()
                 failed.append(name)
                 report += [f"## {name}: FEHLGESCHLAGEN", "", f"`{type(exc).__name__}: {exc}`", ""]
-    document = PROJECT_ROOT / "docs" / "benchmarks.md"
-    if sections == SECTIONS:
-        report.append(FOOTER)
-    elif document.exists():  # some sections only: replace just those in the last full run
-        report = splice(document.read_text(encoding="utf-8").splitlines(), report[len(_header()) :])
+    report += summary(targets.RECORDED)
+    if sections == SECTIONS:  # only a full run writes the document: it holds one run only
+        document = PROJECT_ROOT / "docs" / "benchmarks.md"
+    else:
+        document = PROJECT_ROOT / "bench" / "results" / ("-".join(sections) + ".md")
+        document.parent.mkdir(parents=True, exist_ok=True)
     document.write_text("\n".join(report) + "\n", encoding="utf-8")
     print("\n".join(report))
     return 1 if failed else 0

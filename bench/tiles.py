@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import morecantile
@@ -26,6 +27,7 @@ from pyproj import Transformer
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from bench import targets
 from bench.data import HAMELN_CENTRE, make_polygons
 from bench.tiles_tools import (
     DURATION_S,
@@ -156,18 +158,22 @@ def uvicorn_cmd(peer: str, app: str, port: int) -> list[str]:
 
 
 def alternate(targets: dict[str, Callable[[], Result]], rounds: int = ROUNDS) -> dict[str, Result]:
-    """Run every target ``rounds`` times in turn; keep each target's best run.
+    """Run every target ``rounds`` (≥ 3) times in turn; each target's median run, with the
+    slowest and fastest round as ``rps_min``/``rps_max``.
 
-    The machine is shared, so load from elsewhere comes and goes: alternating short runs and
-    keeping the best gives every server the same chance of a quiet moment.
+    The machine is shared, so load from elsewhere comes and goes: alternating short runs give
+    every server the same conditions, and the median with its spread shows how steady they were.
     """
-    best: dict[str, Result] = {}
-    for _ in range(rounds):
+    runs: dict[str, list[Result]] = {name: [] for name in targets}
+    for _ in range(max(rounds, 3)):
         for name, measure in targets.items():
-            result = measure()
-            if name not in best or result.rps > best[name].rps:
-                best[name] = result
-    return best
+            runs[name].append(measure())
+    medians = {}
+    for name, results in runs.items():
+        ordered = sorted(results, key=lambda r: r.rps)
+        median = ordered[len(ordered) // 2]
+        medians[name] = replace(median, rps_min=ordered[0].rps, rps_max=ordered[-1].rps)
+    return medians
 
 
 def start_ours(
@@ -269,14 +275,14 @@ def _table(title: str, results: dict[str, Result], reference: str) -> list[str]:
     lines = [
         f"### {title}",
         "",
-        f"| Server | Anfragen/s | p50 ms | p99 ms | relativ zu {reference} |",
+        f"| Server | Anfragen/s Median (min–max) | p50 ms | p99 ms | relativ zu {reference} |",
         "|---|---:|---:|---:|---:|",
     ]
     base = results[reference].rps
     for name, r in results.items():
         errors = f" ({r.errors} Fehler)" if r.errors else ""
         lines.append(
-            f"| {name}{errors} | {r.rps:.1f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.rps / base:.2f}× |"
+            f"| {name}{errors} | {r.rps_text(1)} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.rps / base:.2f}× |"
         )
     return [*lines, ""]
 
@@ -290,6 +296,7 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
     raster = raster_runs(settings, terrain, raster_tile)
     cached = cached_runs(settings, vector_tile)
     tile_bytes = len(fetch_tile_size(settings, polygons, vector_tile))
+    _check_targets(vector, raster, cached)
     report += [
         "## Kacheln",
         "",
@@ -297,7 +304,8 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         f"({tile_bytes / 1000:.0f} kB MVT); `{TERRAIN}` (COG {size_mb:.0f} MB, 1 m), Kachel {raster_tile.z}/{raster_tile.x}/{raster_tile.y}. "
         f"Je Server {WORKERS} Worker, Last mit 2 Verbindungen (`wrk -t2 -c2`, `pgbench -c2 -j2`), "
         f"{DURATION_S} s je Lauf; die Teilnehmer laufen {ROUNDS}-mal abwechselnd, gezeigt ist der "
-        "beste Lauf jedes Teilnehmers (der Rechner wird mit anderen Prozessen geteilt). "
+        "Median jedes Teilnehmers mit langsamster und schnellster Runde (der Rechner wird mit "
+        "anderen Prozessen geteilt). "
         "„SQL (pgbench)“ ist genau die Anweisung, die BürgerGIS für die Kachel ausführt, mit "
         "denselben Sitzungseinstellungen (keine Parallel-Worker, siehe docs/tiles.md); die Zeile "
         "„Parallel-Worker an“ zeigt dieselbe Anweisung mit PostgreSQL-Standard. BürgerGIS läuft "
@@ -308,6 +316,17 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         *_table("Rasterkachel z14 PNG, ungecacht (Ziel: ≥ 2× TiTiler)", raster, "TiTiler"),
         *_table("Gecachte Kachel (Ziel: ≥ 50 % von nginx)", cached, "nginx"),
     ]
+
+
+def _check_targets(
+    vector: dict[str, Result], raster: dict[str, Result], cached: dict[str, Result]
+) -> None:
+    share = targets.ratio(vector["BürgerGIS"].rps, vector["SQL (pgbench)"].rps)
+    targets.check("Kacheln", "Vektorkachel z14 ≥ 0,9× nacktes SQL", f"{share:.2f}×", share >= 0.9)
+    times = targets.ratio(raster["BürgerGIS"].rps, raster["TiTiler"].rps)
+    targets.check("Kacheln", "Rasterkachel z14 ≥ 2× TiTiler", f"{times:.2f}×", times >= 2)
+    hit = targets.ratio(cached["BürgerGIS"].rps, cached["nginx"].rps)
+    targets.check("Kacheln", "gecachte Kachel ≥ 0,5× nginx", f"{hit:.2f}×", hit >= 0.5)
 
 
 def fetch_tile_size(settings: Settings, record: LayerRecord, tile: TileAddress) -> bytes:

@@ -46,6 +46,18 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int = 0
+    #: Slowest and fastest of the alternating rounds (the figure itself is their median).
+    rps_min: float | None = None
+    rps_max: float | None = None
+
+    def rps_text(self, digits: int = 0) -> str:
+        """``median (min–max)`` requests per second."""
+        spread = (
+            f" ({self.rps_min:,.{digits}f}–{self.rps_max:,.{digits}f})"
+            if self.rps_min is not None and self.rps_max is not None
+            else ""
+        )
+        return f"{self.rps:,.{digits}f}{spread}"
 
 
 def peer_bin(name: str) -> Path:
