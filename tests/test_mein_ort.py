@@ -139,3 +139,14 @@ def test_pdf_of_coordinates_works_too(client: FlaskClient, demo_layers: list[str
     response = get(client, "/mein-ort.pdf?lat=52.1035&lon=9.3575")
     text_ = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Keine amtliche Auskunft" in " ".join(text_.split())
+
+
+def test_other_hits_are_offered_only_when_the_address_is_not_exact(
+    client: FlaskClient, demo_layers: list[str]
+) -> None:
+    exact = get(client, "/mein-ort?adresse=osterstr. 2").get_data(as_text=True)
+    assert 'data-testid="also-found"' not in exact
+    vague = get(client, "/mein-ort?adresse=Osterstraße").get_data(as_text=True)
+    found = re.search(r'data-testid="also-found">(.*?)</p>', vague, re.S)
+    assert found and "Andere Treffer" in found.group(1)
+    assert 'href="/mein-ort?adresse=Osterstra%C3%9Fe+' in found.group(1)

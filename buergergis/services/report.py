@@ -140,7 +140,7 @@ def find_address(conn: Connection, record: LayerRecord | None, query: str) -> Po
         raise NotFound(f"Die Adresse '{query}' wurde nicht gefunden.")
     best = hits[0]
     label = f"{best.label}, {best.detail}" if best.detail else best.label
-    others = tuple(h.label for h in hits[1:] if h.label != best.label)
+    others = () if best.exact else tuple(h.label for h in hits[1:] if h.label != best.label)
     return Point(lon=best.lon, lat=best.lat, label=label, others=others, query=query)
 
 

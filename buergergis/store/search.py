@@ -56,6 +56,7 @@ class Hit:
     score: float
     field: str | None = None
     value: str | None = None
+    exact: bool = False  # the label is the query (after folding)
 
 
 def _tier_all_words(words: list[str]) -> str:
@@ -101,6 +102,7 @@ ranked AS (
   LIMIT :limit
 )
 SELECT e.layer_id AS layer, e.fid, e.label, e.detail, e.score, {_MATCHED} AS matched,
+       e.label_key = :nq AS exact,
        ST_X(e.point) AS lon, ST_Y(e.point) AS lat, e.bbox
 FROM ranked e
 ORDER BY e.score DESC, length(e.label), e.label, e.layer_id, e.fid
@@ -158,6 +160,7 @@ def _hit(r: Any) -> Hit:
         score=round(float(r.score), 4),
         field=name,
         value=value,
+        exact=bool(r.exact),
     )
 
 
