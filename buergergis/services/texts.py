@@ -1,0 +1,301 @@
+"""Texts of the citizen service pages (/dienste, /holzverkauf, „Mein Ort") in German and English.
+
+Both languages have the same keys (a test checks it). The map pages have their own texts in
+``buergergis.maps.i18n``; the service role titles in English live here as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal
+
+from buergergis.services.config import TITLES
+
+Lang = Literal["de", "en"]
+
+TITLES_EN: Mapping[str, str] = MappingProxyType(
+    {
+        "buergeramt": "Citizens' offices and service points",
+        "holzverkauf": "Firewood sale",
+        "kitas": "Day-care centres",
+        "ferienaktionen": "Holiday activities",
+        "stellenangebote": "Job vacancies",
+        "fahrzeugverkauf": "Vehicle sale",
+        "ortsteile": "Districts",
+        "adressen": "Addresses",
+    }
+)
+
+_DE: dict[str, str] = {
+    "site": "BürgerGIS Hameln",
+    "skip": "Zum Inhalt springen",
+    "nav": "Bürgerdienste",
+    "nav_services": "Dienste",
+    "nav_map": "Stadtkarte",
+    "my_place": "Mein Ort",
+    "lang_switch": "English",
+    "lang_switch_label": "Switch to English",
+    "footer": "Beispieldaten der Stadt Hameln – keine amtliche Auskunft.",
+    "services_page": "Bürgerdienste",
+    "services_heading": "Bürgerdienste der Stadt Hameln",
+    "buergeramt_hint": "wer hat jetzt geöffnet?",
+    "holz_hint": "freie Brennholzlose anfragen",
+    "my_place_hint": "was gilt an meiner Adresse?",
+    "all": "alle",
+    "filter": "Filtern",
+    "show": "Anzeigen",
+    "show_past": "auch vergangene anzeigen",
+    "entries": "{n} Einträge",
+    "past_hidden": " (vergangene ausgeblendet)",
+    "no_entries": "Keine Einträge.",
+    "feed_entries": "Neue und geänderte Einträge als Atom-Feed",
+    "table_all": "Tabelle aller Einträge",
+    "lots": "{n} Lose",
+    "feed_lots": "Neue und geänderte Lose als Atom-Feed",
+    "lot_map": "Karte der Lose",
+    "lots_caption": "Brennholzlose",
+    "lot_no": "Los-Nr.",
+    "request": "Anfrage",
+    "request_lot": "Kaufanfrage",
+    "for_lot": " für Los {fid}",
+    "no_lots": "Keine Lose mit diesen Merkmalen.",
+    "from_where": "Von welchem Ort aus?",
+    "locate": "Mein Standort",
+    "locate_busy": "Standort wird bestimmt …",
+    "locate_error": "Ihr Standort konnte nicht bestimmt werden. Bitte eine Adresse eingeben "
+    "oder in die Karte klicken.",
+    "address": "Adresse",
+    "address_search": "Suchen",
+    "or_map": "… oder in die Karte klicken:",
+    "pick_map": "Karte: Ort wählen",
+    "nearest_open": "Nächstes geöffnetes Büro",
+    "none_open": "Zurzeit hat kein Büro geöffnet.",
+    "opens_next": "Als nächstes öffnet {name}: {detail}.",
+    "from_point": "Ausgangspunkt: {label}",
+    "chosen_point": "gewählter Punkt",
+    "feed_changes": "Änderungen als Atom-Feed",
+    "offices_caption": "Bürgerbüros und Servicestellen",
+    "by_distance": ", nach Entfernung sortiert",
+    "name": "Name",
+    "now": "Jetzt",
+    "hours": "Öffnungszeiten",
+    "distance": "Entfernung",
+    "appointment": "Termin",
+    "book": "Termin vereinbaren",
+    "phone": "Telefon",
+    "hours_unreadable": "Öffnungszeiten nicht lesbar – bitte telefonisch erfragen.",
+    "hours_note": "Öffnungszeiten mit den gesetzlichen Feiertagen in Niedersachsen, Zeitzone "
+    "Europe/Berlin.",
+    "request_title": "Kaufanfrage Los {fid}",
+    "request_heading": "Kaufanfrage für Los {fid}",
+    "check_input": "Bitte prüfen Sie Ihre Angaben:",
+    "privacy": "Ihre Angaben werden nur zur Bearbeitung dieser Anfrage gespeichert. Es wird "
+    "kein Cookie gesetzt.",
+    "send": "Anfrage senden",
+    "back_lots": "Zurück zur Übersicht der Lose",
+    "done_title": "Anfrage eingegangen",
+    "done_heading": "Vielen Dank – Ihre Anfrage ist eingegangen",
+    "reference": "Ihre Vorgangsnummer:",
+    "lot": "Los",
+    "received": "Eingegangen",
+    "state": "Stand",
+    "in_progress": "in Bearbeitung",
+    "handled": "bearbeitet",
+    "done_text": "Der städtische Forstbetrieb meldet sich bei Ihnen. Bitte nennen Sie bei "
+    "Rückfragen die Vorgangsnummer. Eine Anfrage ist noch keine Reservierung.",
+    "clock": "%d.%m.%Y, %H:%M Uhr",
+    # Mein Ort
+    "place_heading": "Mein Ort – was gilt hier?",
+    "place_lead": "Ortsteil, nächstes geöffnetes Bürgerbüro, Kitas und Brennholzlose in der "
+    "Nähe und alle Gebiete, in denen der Ort liegt.",
+    "place_address": "Adresse suchen",
+    "place_show": "Auskunft anzeigen",
+    "coords": "Koordinaten",
+    "coords_legend": "… oder Koordinaten (Dezimalgrad, WGS84)",
+    "lat": "Breite",
+    "lon": "Länge",
+    "searched": "Gesucht: „{q}“. Andere Treffer:",
+    "chosen_place": "Gewählter Ort",
+    "district": "Ortsteil",
+    "outside": "außerhalb der Ortsteile",
+    "office": "Bürgerbüro",
+    "no_office_open": "Zurzeit hat kein Bürgerbüro geöffnet.",
+    "nearest_and_open": "Am nächsten und jetzt geöffnet",
+    "open_now": "Jetzt geöffnet",
+    "nearest": "Am nächsten",
+    "kitas_near": "Kitas in der Nähe",
+    "kita_register": "Kita-Platz vormerken",
+    "no_kitas": "Keine Kitas gefunden.",
+    "lots_near": "Freie Brennholzlose in der Nähe",
+    "lot_line": "Los {fid}",
+    "ask": "anfragen",
+    "no_lots_near": "Keine freien Lose im Umkreis von 10 km.",
+    "lies_in": "Dieser Ort liegt in",
+    "no_area": "Keinem der veröffentlichten Gebiete.",
+    "print": "Drucken",
+    "normal_view": "Zur normalen Ansicht",
+    "print_view": "Druckfassung",
+    "pdf": "PDF herunterladen",
+    "as_json": "Als JSON",
+    "other_place": "Anderen Ort wählen",
+    "on_map": "Auf der Karte",
+    "note": "Keine amtliche Auskunft. Alle Angaben ohne Gewähr.",
+    "label_name": "Name",
+    "label_kontakt": "E-Mail oder Telefon",
+    "label_nachricht": "Nachricht (freiwillig)",
+    "label_einwilligung": "Ich bin einverstanden, dass die Stadt Hameln meine Angaben zur "
+    "Bearbeitung dieser Anfrage speichert.",
+}
+
+_EN: dict[str, str] = {
+    "site": "BürgerGIS Hameln",
+    "skip": "Skip to the content",
+    "nav": "City services",
+    "nav_services": "Services",
+    "nav_map": "City map",
+    "my_place": "My place",
+    "lang_switch": "Deutsch",
+    "lang_switch_label": "Auf Deutsch anzeigen",
+    "footer": "Sample data of the city of Hameln – not an official statement.",
+    "services_page": "City services",
+    "services_heading": "City services of Hameln",
+    "buergeramt_hint": "which office is open now?",
+    "holz_hint": "request an available firewood lot",
+    "my_place_hint": "what applies at my address?",
+    "all": "all",
+    "filter": "Filter",
+    "show": "Show",
+    "show_past": "also show past entries",
+    "entries": "{n} entries",
+    "past_hidden": " (past ones hidden)",
+    "no_entries": "No entries.",
+    "feed_entries": "New and changed entries as an Atom feed",
+    "table_all": "Table of all entries",
+    "lots": "{n} lots",
+    "feed_lots": "New and changed lots as an Atom feed",
+    "lot_map": "Map of the lots",
+    "lots_caption": "Firewood lots",
+    "lot_no": "Lot no.",
+    "request": "Request",
+    "request_lot": "Request to buy",
+    "for_lot": " lot {fid}",
+    "no_lots": "No lots match this selection.",
+    "from_where": "From which place?",
+    "locate": "My location",
+    "locate_busy": "Finding your location …",
+    "locate_error": "Your location could not be determined. Please enter an address or click "
+    "on the map.",
+    "address": "Address",
+    "address_search": "Search",
+    "or_map": "… or click on the map:",
+    "pick_map": "Map: choose a place",
+    "nearest_open": "Nearest open office",
+    "none_open": "No office is open right now.",
+    "opens_next": "Opening next: {name}, {detail}.",
+    "from_point": "Starting point: {label}",
+    "chosen_point": "chosen point",
+    "feed_changes": "Changes as an Atom feed",
+    "offices_caption": "Citizens' offices and service points",
+    "by_distance": ", sorted by distance",
+    "name": "Name",
+    "now": "Now",
+    "hours": "Opening hours",
+    "distance": "Distance",
+    "appointment": "Appointment",
+    "book": "Book an appointment",
+    "phone": "Phone",
+    "hours_unreadable": "Opening hours cannot be read – please ask by phone.",
+    "hours_note": "Opening hours take the public holidays of Lower Saxony into account, time "
+    "zone Europe/Berlin.",
+    "request_title": "Request to buy lot {fid}",
+    "request_heading": "Request to buy lot {fid}",
+    "check_input": "Please check your details:",
+    "privacy": "Your details are stored only to handle this request. No cookie is set.",
+    "send": "Send request",
+    "back_lots": "Back to the list of lots",
+    "done_title": "Request received",
+    "done_heading": "Thank you – your request has been received",
+    "reference": "Your reference number:",
+    "lot": "Lot",
+    "received": "Received",
+    "state": "Status",
+    "in_progress": "being processed",
+    "handled": "processed",
+    "done_text": "The city's forestry office will contact you. Please quote the reference "
+    "number if you have questions. A request is not yet a reservation.",
+    "clock": "%Y-%m-%d, %H:%M",
+    "place_heading": "My place – what applies here?",
+    "place_lead": "District, nearest open citizens' office, day-care centres and firewood lots "
+    "nearby, and all areas the place lies in.",
+    "place_address": "Search for an address",
+    "place_show": "Show information",
+    "coords": "Coordinates",
+    "coords_legend": "… or coordinates (decimal degrees, WGS84)",
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "searched": "Searched for “{q}”. Other matches:",
+    "chosen_place": "Chosen place",
+    "district": "District",
+    "outside": "outside the districts",
+    "office": "Citizens' office",
+    "no_office_open": "No citizens' office is open right now.",
+    "nearest_and_open": "Nearest and open now",
+    "open_now": "Open now",
+    "nearest": "Nearest",
+    "kitas_near": "Day-care centres nearby",
+    "kita_register": "Register for a place",
+    "no_kitas": "No day-care centres found.",
+    "lots_near": "Available firewood lots nearby",
+    "lot_line": "Lot {fid}",
+    "ask": "request",
+    "no_lots_near": "No available lots within 10 km.",
+    "lies_in": "This place lies in",
+    "no_area": "None of the published areas.",
+    "print": "Print",
+    "normal_view": "Back to the normal view",
+    "print_view": "Printable version",
+    "pdf": "Download PDF",
+    "as_json": "As JSON",
+    "other_place": "Choose another place",
+    "on_map": "On the map",
+    "note": "Not an official statement. All information without guarantee.",
+    "label_name": "Name",
+    "label_kontakt": "E-mail or phone",
+    "label_nachricht": "Message (optional)",
+    "label_einwilligung": "I agree that the city of Hameln stores my details to handle this "
+    "request.",
+}
+
+#: English versions of the form's German validation messages (``services.holz``).
+FORM_ERRORS_EN: Mapping[str, str] = MappingProxyType(
+    {
+        "Bitte ein Los wählen.": "Please choose a lot.",
+        "Bitte geben Sie Ihren Namen an.": "Please enter your name.",
+        "Der Name muss 2 bis 200 Zeichen lang sein.": "The name must be 2 to 200 characters long.",
+        "Bitte geben Sie an, wie wir Sie erreichen.": "Please tell us how to reach you.",
+        "Höchstens 2000 Zeichen.": "At most 2000 characters.",
+        "Ohne Ihr Einverständnis können wir die Anfrage nicht bearbeiten.": "Without your "
+        "consent we cannot handle the request.",
+        "Bitte eine E-Mail-Adresse (name@example.de) oder eine Telefonnummer (mindestens 6 "
+        "Ziffern) angeben.": "Please enter an e-mail address (name@example.com) or a phone "
+        "number (at least 6 digits).",
+    }
+)
+
+_TEXTS: dict[str, dict[str, str]] = {"de": _DE, "en": _EN}
+
+
+def texts(lang: Lang) -> dict[str, str]:
+    """All service page texts of one language."""
+    return _TEXTS[lang]
+
+
+def form_error(message: str, lang: Lang) -> str:
+    """A validation message of the Kaufanfrage form in ``lang``."""
+    return FORM_ERRORS_EN.get(message, message) if lang == "en" else message
+
+
+def titles(lang: Lang) -> Mapping[str, str]:
+    """Role titles in ``lang``."""
+    return TITLES if lang == "de" else TITLES_EN
