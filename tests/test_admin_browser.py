@@ -127,6 +127,7 @@ def _citizen_popup(browser: Any, base: str, layer_id: str) -> str:
         citizen.mouse.click(683, 420)
         popup = citizen.locator(".bgis-popup")
         popup.wait_for()
+        citizen.wait_for_timeout(400)  # let the popup finish fading in for the screenshot
         _shot(citizen, "admin-journey-citizen-map")
         return str(popup.inner_text())
     finally:
@@ -224,6 +225,13 @@ def test_staff_journey(
     _confirm(page, f"Layer „{TITLE}“ ({layer}, 8 Objekte)")
     expect(page.get_by_test_id("trash")).to_contain_text(TITLE)
     _shot(page, "admin-journey-trash-desktop")
+    page.goto(f"{base}/admin/tokens")  # API tokens are managed here too
+    page.fill("#label", "Skript Gemeinden")
+    page.get_by_role("button", name="Token erzeugen").click()
+    expect(page.get_by_test_id("new-token")).to_contain_text("nur dieses eine Mal")
+    expect(page.get_by_test_id("tokens")).to_contain_text("Skript Gemeinden")
+    _shot(page, "admin-journey-tokens-desktop")
+    page.goto(f"{base}/admin/")
     page.locator(f"[data-testid=trash] tr[data-layer={layer}]").get_by_role(
         "button", name="Wiederherstellen"
     ).click()

@@ -177,6 +177,16 @@ class ReplaceForm(OptionsMixin, AdminForm):
     )
 
 
+class TokenForm(AdminForm):
+    """A new API token: what it is for."""
+
+    label = StringField(
+        "Bezeichnung (wofür?)",
+        validators=[DataRequired(REQUIRED), Length(max=80)],
+        render_kw={"autocomplete": "off"},
+    )
+
+
 class RollbackForm(AdminForm):
     """The kept version to make live again."""
 

@@ -25,6 +25,7 @@ from buergergis.admin import (  # noqa: F401 - routes on bp
     api_layers,
     pages,
     pages_manage,
+    pages_tokens,
     pages_upload,
 )
 from buergergis.admin.auth import SessionLimits, init_login, token_user

@@ -200,3 +200,45 @@ def forget_sessions(conn: Connection, older_than_seconds: float) -> int:
         {"age": older_than_seconds},
     )
     return int(result.rowcount or 0)
+
+
+# --- API tokens in the staff area -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as the staff area lists it (never the token or its hash)."""
+
+    id: int
+    account: str
+    label: str
+    created_at: datetime
+    last_used: datetime | None
+    revoked: bool
+
+
+def list_tokens(conn: Connection, account: str | None) -> list[TokenInfo]:
+    """Tokens of one account (``None``: of all accounts), newest first."""
+    rows = conn.execute(
+        text(
+            "SELECT t.id, a.name, t.label, t.created_at, t.last_used, t.revoked"
+            " FROM buergergis.api_token t JOIN buergergis.account a ON a.id = t.account_id"
+            " WHERE CAST(:name AS text) IS NULL OR a.name = :name"
+            " ORDER BY t.revoked, t.created_at DESC, t.id DESC"
+        ),
+        {"name": account},
+    )
+    return [TokenInfo(*r) for r in rows]
+
+
+def revoke_token(conn: Connection, token_id: int, account: str | None) -> str | None:
+    """Revoke one token (of ``account``; ``None``: of anyone); returns its owner, or ``None``."""
+    row = conn.execute(
+        text(
+            "UPDATE buergergis.api_token t SET revoked = true FROM buergergis.account a"
+            " WHERE t.id = :id AND a.id = t.account_id AND NOT t.revoked"
+            " AND (CAST(:name AS text) IS NULL OR a.name = :name) RETURNING a.name"
+        ),
+        {"id": token_id, "name": account},
+    ).one_or_none()
+    return row.name if row else None
