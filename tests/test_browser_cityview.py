@@ -278,6 +278,14 @@ def test_fahrzeuge_coloured_by_status(desktop: Any, map_server: str) -> None:
     assert colours and all(expected[status] == colour for status, colour in colours), colours
     legend = desktop.locator('[data-legend="fahrzeugverkauf"] li').all_inner_texts()
     assert legend == list(expected)
+    shown = "BGIS.layers.fahrzeugverkauf.all.filter(l => BGIS.map.hasLayer(l)).map(l => l.feature.properties.status)"  # fmt: skip
+    everything = desktop.evaluate(shown)
+    assert set(everything) == set(expected)
+    desktop.get_by_label("nur verfügbare Fahrzeuge").check()
+    available = desktop.evaluate(shown)
+    assert available and set(available) == {"verfügbar"}
+    assert len(available) == everything.count("verfügbar")
+    screenshot(desktop, "cityview-vehicles-desktop")
 
 
 def test_vector_tiles_use_the_published_style(desktop: Any, map_server: str) -> None:

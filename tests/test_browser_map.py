@@ -181,7 +181,8 @@ def test_raster_and_vector_tiles_are_requested_from_the_service(page: Any, map_s
     wait_for(page, "BGIS.layers.flurstuecke.gl !== undefined")
     urls = page.log.urls[before:]
     assert any("/tiles/gelaende/15/" in u and u.endswith(".png") for u in urls)
-    assert any(u.endswith("/tiles/flurstuecke.json") for u in urls)
+    # maplibre draws with the layer's published style (sources and colours, issue 10)
+    assert any(u.endswith("/ogc/collections/flurstuecke/styles/default?f=mapbox") for u in urls)
     mvt = re.compile(r"/tiles/flurstuecke/\d+/\d+/\d+\.mvt$")
     for _ in range(200):  # maplibre fetches tiles in a worker; Playwright reports them too
         if any(mvt.search(u) for u in page.log.urls[before:]):
@@ -219,15 +220,26 @@ def test_english_switch_keeps_the_view(page: Any, map_server: str) -> None:
     assert params["lang"] == ["en"] and params["zoom"] == ["13"] and params["layers"] == ["kitas"]
 
 
-def test_nearest_uses_the_browser_location(chromium: Any, map_server: str, data: list[str]) -> None:
-    _, name, _, _, _, lon, lat = ROWS["p5"]
+def test_nearest_uses_the_browser_location(
+    chromium: Any, map_server: str, data: list[str], engine: Engine
+) -> None:
+    # "In der Nähe" offers service layers only (issue 10): the Kitas, not the probe layer
+    with engine.connect() as conn:
+        name, lon, lat = conn.execute(
+            text(
+                "SELECT name, ST_X(p), ST_Y(p) FROM (SELECT name, ST_Transform(geom, 4326) AS p"
+                " FROM layers.kitas ORDER BY fid LIMIT 1) s"
+            )
+        ).one()
     ctx = chromium.new_context(
         geolocation={"latitude": lat + 0.0005, "longitude": lon}, permissions=["geolocation"]
     )
     try:
         page = ctx.new_page()
         open_view(page, f"{map_server}/?layers=kitas")
-        page.get_by_label("Nächstgelegene Einrichtung aus").select_option(PROBE_ID)
+        nearest = page.get_by_label("Nächstgelegene Einrichtung aus")
+        assert PROBE_ID not in nearest.locator("option").evaluate_all("os => os.map(o => o.value)")
+        nearest.select_option("kitas")
         page.get_by_role("button", name="Nächstgelegene anzeigen").click()
         first = page.locator("#nearest-results .result").first
         first.wait_for()

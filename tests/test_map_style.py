@@ -2,6 +2,8 @@
 (legend, browser classes, MapLibre style JSON, SLD 1.1, list badges), the configured city view
 and the "data mostly outside the city" warning of import and Upload-Doktor."""
 
+# ruff: noqa: F811 - the fixture "editor" comes from tests.admin_support
+
 from __future__ import annotations
 
 import json
@@ -35,6 +37,7 @@ from buergergis.maps.layers import NearestChoice, map_layer, nearest_choices
 from buergergis.maps.styling import browser_classes, class_color, color_expression, legend
 from buergergis.settings import PROJECT_ROOT, Settings, load_settings
 from buergergis.store.catalog import LayerRecord
+from tests.admin_support import editor  # noqa: F401 - fixture
 
 HOLZ = yaml.safe_load((PROJECT_ROOT / "layers" / "holzverkauf.yaml").read_text(encoding="utf-8"))
 STATUS_COLOURS = {"frei": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
@@ -440,3 +443,25 @@ def test_one_number_format_for_lists_pages_and_popups() -> None:
         assert fmt(value) == de
         assert format_value(value, "de", ("ja", "nein")).text == de
         assert format_value(value, "en", ("yes", "no")).text == en
+
+
+def test_upload_doctor_flags_data_outside_the_city(client: FlaskClient, editor: Any) -> None:
+    from tests.admin_support import geojson_bytes, point, upload
+
+    def preview(features: list[dict[str, Any]], name: str) -> dict[str, Any]:
+        body = upload(client, editor, geojson_bytes(features), name).get_json()
+        response = client.get(body["links"]["preview"], headers=editor.bearer)
+        assert response.status_code == 200, response.data
+        result: dict[str, Any] = response.get_json()
+        return result
+
+    far = preview([point(139.70 + i / 100, 35.68, nr=i) for i in range(4)], "tokio.geojson")
+    assert far["city"]["mostly_outside"] and far["city"]["in_city_share"] == 0
+    assert any("liegen im Stadtgebiet" in w for w in far["warnings"])
+    near = preview([point(9.3563 + i / 1000, 52.1037, nr=i) for i in range(4)], "markt.geojson")
+    assert near["city"] == {
+        "in_city_share": 1.0,
+        "mostly_outside": False,
+        "message": "100% der Objekte liegen im Stadtgebiet.",
+    }
+    assert not any("Stadtgebiet" in w for w in near["warnings"])

@@ -148,7 +148,7 @@ def _add_layers(
             for key in ("items", "mvt", "png", "tilejson", "list")
         }
         config["items_query"] = services.items_query(layer.id)
-        config["service"] = services.layer_config(layer.id)
+        config["service"] = services.layer_config(layer.id, page["texts"])
         CatalogLayer(config, show=visible).add_to(fmap)
     PageMount().add_to(fmap)
 
@@ -163,7 +163,7 @@ def page_config(
         "distance", "copied", "zoom_in_to_see", "close", "yes", "no", "loading",
         "request_lot", "lot_free", "lot_unavailable", "opening_loading", "opening_error",
         "my_place", "my_place_hint", "my_place_center", "my_place_cancel", "office_open_now",
-        "office_none_open", "only_free_lots",
+        "office_none_open", "only_free_lots", "only_available_vehicles",
     )  # fmt: skip
     offices = [lid for lid, role in services.roles.items() if role == "buergeramt"]
     return {

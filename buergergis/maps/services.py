@@ -28,6 +28,12 @@ from buergergis.services.holz import FREE, STATUS
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services.queries import Where
 
+#: Roles whose map offers a "show only …" switch: attribute, value and the switch's text key.
+ONLY_SWITCH: Mapping[str, tuple[str, str, str]] = {
+    "holzverkauf": (STATUS, FREE, "only_free_lots"),
+    "fahrzeugverkauf": ("status", "verfügbar", "only_available_vehicles"),
+}
+
 #: Roles whose list page (``/liste/<layer>``) offers attribute filters, and the attributes.
 LIST_FILTERS: Mapping[str, tuple[str, ...]] = {"holzverkauf": (STATUS, "holzart")}
 
@@ -71,12 +77,19 @@ class MapServices:
             return None
         return past_query(attribute, self.today)
 
-    def layer_config(self, layer_id: str) -> dict[str, Any] | None:
-        """What ``static/js/services.js`` needs for the popups of one layer."""
+    def layer_config(
+        self, layer_id: str, texts: Mapping[str, str] | None = None
+    ) -> dict[str, Any] | None:
+        """What ``static/js/services.js`` needs for the popups of one layer (and the "show
+        only …" switch of ``static/js/layers.js``, labelled from ``texts``)."""
         role = self.roles.get(layer_id)
         config: dict[str, Any] = {"role": role} if role else {}
         if role == "holzverkauf":
             config.update(status_field=STATUS, free=FREE)
+        if role in ONLY_SWITCH:
+            attribute, value, text = ONLY_SWITCH[role]
+            label = (texts or {}).get(text, text)
+            config.update(only={"attribute": attribute, "value": value, "label": label})
         if layer_id in self.past:
             config.update(hides_past=True, past_attribute=self.past[layer_id])
         return config or None

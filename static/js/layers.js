@@ -437,8 +437,8 @@
     return Promise.all(pending);
   }
 
-  /* "nur freie Lose": a map switch for the Holzverkauf layer, shown while the layer is on the
-     map; it keeps only features whose status is the free value (cfg.service). */
+  /* "nur freie Lose" / "nur verfügbare Fahrzeuge": a map switch for a service layer, shown while
+     the layer is on the map; it keeps only features with one value (cfg.service.only). */
   var OnlyControl = L.Control.extend({
     options: { position: 'topright' },
     initialize: function (layer, only, label, options) {
@@ -470,11 +470,11 @@
   function onlyControls(map) {
     BGIS.order.forEach(function (id) {
       var layer = BGIS.layers[id], service = layer.cfg.service;
-      if (!service || service.role !== 'holzverkauf' || !layer.setOnly) return;
-      var only = { attribute: service.statusField, value: service.free };
+      if (!service || !service.only || !layer.setOnly) return;
+      var only = { attribute: service.only.attribute, value: service.only.value };
       /* the embed's top right holds "Große Karte öffnen" and the legend */
       var position = BGIS.page.mode === 'embed' ? 'topleft' : 'topright';
-      new OnlyControl(layer, only, BGIS.t('onlyFreeLots'), { position: position }).addTo(map);
+      new OnlyControl(layer, only, service.only.label, { position: position }).addTo(map);
     });
   }
 
