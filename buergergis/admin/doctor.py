@@ -129,6 +129,7 @@ class Preview:
             "geometry": {
                 "read": self.report.read,
                 "repaired": self.report.repaired,
+                "linearised": self.report.linearised,
                 "dropped": dict(self.report.dropped),
                 "notes": list(self.report.notes),
             },

@@ -294,6 +294,7 @@ def _counts(result: LoadResult) -> dict[str, Any]:
         "read": report.read,
         "written": report.written,
         "repaired": report.repaired,
+        "linearised": report.linearised,
         "dropped": sum(report.dropped.values()),
     }
 

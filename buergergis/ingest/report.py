@@ -17,6 +17,7 @@ class LoadReport:
     read: int = 0
     written: int = 0
     repaired: int = 0
+    linearised: int = 0  # curved geometries turned into line segments (ingest.read)
     dropped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
@@ -49,6 +50,8 @@ class LoadReport:
             f"{self.repaired} repariert, {sum(self.dropped.values())} verworfen ({self.seconds:.1f} s)"
         ]
         lines += [f"  verworfen: {n} × {reason}" for reason, n in self.dropped.items()]
+        if self.linearised:
+            lines.append(f"  Kurven linearisiert: {self.linearised}")
         if self.encoding:
             lines.append(f"  Zeichenkodierung: {self.encoding} ({self.encoding_source})")
         if self.source_crs:
