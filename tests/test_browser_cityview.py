@@ -373,6 +373,7 @@ def _popup_values(page: Any) -> dict[str, str]:
 
 
 def test_popup_numbers_are_german_and_english(desktop: Any, map_server: str) -> None:
+    open_map(desktop, map_server + "/?layers=kitas")
     items = desktop.evaluate(
         "fetch('/ogc/collections/fahrzeugverkauf/items?f=json&limit=100').then(r => r.json())"
     )
@@ -440,3 +441,17 @@ def test_embed_legend_and_colours(desktop: Any, phone: Any, map_server: str) -> 
         assert legend.all_inner_texts() == list(STATUS_COLOURS)
         assert no_sideways_scroll(page)
         screenshot(page, f"cityview-embed-{name}")
+
+
+def test_popup_numbers_match_the_server_formatter(desktop: Any, map_server: str) -> None:
+    """The browser's formatter and services/formatting.py number() write every number alike."""
+    values = [0, 3, 42.5, 99.99, 100.0, 1234.567, 2015, 9999.5, 10000, 57550.0, 85000,
+              123456.78, 1234567, -0.5, -12345.5, 0.125, 7.1, 1.005, 99999.995, -0.001]  # fmt: skip
+    open_map(desktop, map_server + "/?layers=kitas")
+    for lang in ("de", "en"):
+        shown = desktop.evaluate(
+            "([values, lang]) => { const old = BGIS.page.lang; BGIS.page.lang = lang;"
+            " const out = values.map(v => BGIS.formatNumber(v)); BGIS.page.lang = old; return out; }",
+            [values, lang],
+        )
+        assert shown == [number(v, lang) for v in values], lang

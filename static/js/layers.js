@@ -61,15 +61,16 @@
     return typeof value === 'string' && /^https?:\/\/[^\s<>"]+$/.test(value);
   }
 
-  /* Numbers as people write them: German 42,5 and 57.550 (English 42.5 and 57,550); four-digit
-     numbers such as years stay ungrouped (DIN 5008), at most two decimals. */
-  var numberFormats = {};
+  /* Numbers as people write them, exactly like services/formatting.py number(): at most two
+     decimals without trailing zeros, German 42,5 and 57.550 (English 42.5 and 57,550); numbers
+     below 10 000 such as years stay ungrouped (DIN 5008). */
   BGIS.formatNumber = function (value) {
-    var lang = BGIS.page && BGIS.page.lang === 'en' ? 'en-GB' : 'de-DE';
-    if (!numberFormats[lang]) {
-      numberFormats[lang] = new Intl.NumberFormat(lang, { maximumFractionDigits: 2, useGrouping: 'min2' });
-    }
-    return numberFormats[lang].format(value);
+    var de = !(BGIS.page && BGIS.page.lang === 'en');
+    var text = Math.abs(value).toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
+    var parts = text.split('.'), whole = parts[0];
+    if (Math.abs(value) >= 10000) whole = whole.replace(/\B(?=(\d{3})+$)/g, de ? '.' : ',');
+    var result = whole + (parts[1] ? (de ? ',' : '.') + parts[1] : '');
+    return (value < 0 && result !== '0' ? '-' : '') + result;
   };
 
   function displayValue(field, value) {
