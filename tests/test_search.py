@@ -92,7 +92,8 @@ def test_result_says_which_field_matched(client: FlaskClient, demo_layers: list[
 
 
 def test_search_reads_the_index_not_the_layer_tables() -> None:
-    sql = search.search_sql("SELECT 1")
+    tiers = f"({search._PREFIX}) UNION ALL ({search._tier_all_words(['osterstr', '2'])})"
+    sql = search.search_sql(tiers)
     assert "buergergis.search_entry" in sql
     assert "layers." not in sql and "layerdata." not in sql
 

@@ -59,20 +59,27 @@ class Hit:
     exact: bool = False  # the label is the query (after folding)
 
 
+#: The columns every candidate tier returns (so ranking needs no second lookup).
+_COLUMNS = "e.layer_id, e.fid, e.version, e.label, e.label_key, e.doc, e.detail, e.field_names, e.field_values, e.point, e.bbox"
+
+
 def _tier_all_words(words: list[str]) -> str:
     likes = " AND ".join(f"e.doc LIKE :w{i}" for i in range(len(words)))
-    return f"SELECT e.layer_id, e.fid FROM buergergis.search_entry e WHERE e.layer_id = ANY(:layers) AND {likes} LIMIT :cap"  # noqa: S608
+    return f"SELECT {_COLUMNS} FROM buergergis.search_entry e WHERE e.layer_id = ANY(:layers) AND {likes} LIMIT :cap"  # noqa: S608
 
 
 _PREFIX = (
-    "SELECT e.layer_id, e.fid FROM buergergis.search_entry e"
+    f"SELECT {_COLUMNS} FROM buergergis.search_entry e"  # noqa: S608
     " WHERE e.layer_id = ANY(:layers) AND e.label_key LIKE :prefix"
     " ORDER BY e.label_key USING ~<~ LIMIT :cap"
 )
 _FUZZY = (
-    "SELECT e.layer_id, e.fid FROM buergergis.search_entry e"
+    f"SELECT {_COLUMNS} FROM buergergis.search_entry e"  # noqa: S608
     " WHERE e.layer_id = ANY(:layers) AND :nq <% e.doc LIMIT :cap"
 )
+#: GIN returns at most about this many rows per word before the recheck: a word in every
+#: entry ("Hameln") then costs no more than a rare one; the prefix tier still finds the best.
+GIN_LIMIT = 1000
 
 #: The matched field: most query words contained, then most similar, then field order.
 _MATCHED = """
@@ -85,7 +92,7 @@ _MATCHED = """
 
 
 def search_sql(candidates: str) -> str:
-    """Rank the candidate keys (``layer_id``, ``fid``) of ``candidates`` (``:nq``, ``:limit``)."""
+    """Rank the candidate entries of ``candidates`` (``:nq``, ``:limit``, ``:prefix``, …)."""
     return f"""
 WITH c AS ({candidates}),
 ranked AS (
@@ -95,8 +102,7 @@ ranked AS (
          + CASE WHEN e.label_key LIKE :prefix THEN 2 ELSE 0 END
          + CASE WHEN ' ' || e.doc || ' ' LIKE :phrase THEN 1 ELSE 0 END
          + CASE WHEN position(' ' || :nq in ' ' || e.doc) > 0 THEN 0.5 ELSE 0 END AS score
-  FROM (SELECT DISTINCT layer_id, fid FROM c) k
-  JOIN buergergis.search_entry e USING (layer_id, fid)
+  FROM (SELECT DISTINCT ON (layer_id, fid) * FROM c) e
   JOIN buergergis.layer l ON l.id = e.layer_id AND l.version = e.version AND l.public
   ORDER BY score DESC, length(e.label), e.label, e.layer_id, e.fid
   LIMIT :limit
@@ -136,6 +142,7 @@ def search(conn: Connection, records: list[LayerRecord], query: str, limit: int)
     if not layers or not nq:
         return []
     params = _params(nq, layers, limit)
+    conn.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {int(GIN_LIMIT)}"))
     exact = f"({_PREFIX}) UNION ALL ({_tier_all_words(nq.split())})"
     rows = conn.execute(text(search_sql(exact)), params).all()
     if not rows:
