@@ -29,7 +29,7 @@ from buergergis.catalog.models import (
     StyleRange,
     VectorLayer,
 )
-from buergergis.catalog.parse import load_definition_file, parse_definition
+from buergergis.catalog.parse import parse_definition
 from buergergis.errors import DefinitionError
 from buergergis.ingest.extent import city_share
 from buergergis.maps import sld
@@ -76,7 +76,8 @@ def test_the_holzverkauf_definition_colours_its_lots_by_status() -> None:
     by = layer.style.by_attribute
     assert by.attribute == "status"
     assert {c.key: c.color for c in by.categories} == STATUS_COLOURS
-    fahrzeug = load_definition_file(PROJECT_ROOT / "layers" / "fahrzeugverkauf.yaml")
+    path = PROJECT_ROOT / "layers" / "fahrzeugverkauf.yaml"
+    fahrzeug = parse_definition(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     assert isinstance(fahrzeug, VectorLayer) and fahrzeug.style.by_attribute is not None
     assert [c.key for c in fahrzeug.style.by_attribute.categories] == [
         "verfügbar",
