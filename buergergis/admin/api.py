@@ -15,9 +15,11 @@ from flask.typing import ResponseReturnValue
 from buergergis.admin.api_layers import layer_state
 from buergergis.admin.blueprint import admin_only, bp, settings, staff, upload_of
 from buergergis.admin.doctor import PreviewOptions, build_preview
+from buergergis.admin.doctor_raster import build_raster_preview
 from buergergis.admin.forms import PublishForm, ReplaceForm, api_form, form_errors
 from buergergis.admin.pages import layer_record
-from buergergis.admin.publish import export_yaml, publish_upload, replace_layer, rollback_layer
+from buergergis.admin.publish import export_yaml, rollback_layer
+from buergergis.admin.publish_raster import is_raster, publish_any, replace_any
 from buergergis.admin.uploads import Upload, discard, stage
 from buergergis.errors import InvalidParameter
 from buergergis.store import audit, users
@@ -78,10 +80,10 @@ def api_upload_delete(upload_id: str) -> ResponseReturnValue:
 @bp.get("/api/uploads/<upload_id>/preview")
 def api_preview(upload_id: str) -> Response:
     """The Upload-Doktor as JSON (``dataset``, ``encoding``, ``crs``, ``x``, ``y``, ``target``)."""
-    upload = upload_of(upload_id)
-    preview = build_preview(
-        settings(), state().engine, upload, PreviewOptions.from_mapping(request.args)
-    )
+    upload, options = upload_of(upload_id), PreviewOptions.from_mapping(request.args)
+    if is_raster(upload, options):
+        return jsonify(build_raster_preview(upload, options).to_dict())
+    preview = build_preview(settings(), state().engine, upload, options)
     return jsonify(preview.to_dict() | {"features": preview.geojson})
 
 
@@ -95,8 +97,8 @@ def api_publish(upload_id: str) -> ResponseReturnValue:
     if not form.validate():
         raise InvalidParameter("Ungültige Angaben.", details={"fields": form_errors(form)})
     options = PreviewOptions.from_mapping(data)
-    result = publish_upload(
-        settings(), state().engine, upload, options, form.meta_data(), staff().name
+    result = publish_any(
+        settings(), state().engine, upload, options, form.meta_data(), data, staff().name
     )
     return jsonify(result.to_dict()), 201
 
@@ -111,7 +113,7 @@ def api_replace(upload_id: str) -> ResponseReturnValue:
     if not form.validate():
         raise InvalidParameter("Ungültige Angaben.", details={"fields": form_errors(form)})
     options = PreviewOptions.from_mapping(data)
-    result = replace_layer(
+    result = replace_any(
         settings(), state().engine, upload, options, form.target.data, staff().name
     )
     return jsonify(result.to_dict()), 200

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from buergergis.admin.blueprint import bp, settings, staff, upload_of
 from buergergis.admin.doctor import Preview, PreviewOptions, build_preview, csv_columns
+from buergergis.admin.doctor_raster import build_raster_preview
 from buergergis.admin.forms import (
     ConfirmForm,
     PublishForm,
@@ -18,7 +19,8 @@ from buergergis.admin.forms import (
     encoding_choices,
     form_errors,
 )
-from buergergis.admin.publish import publish_upload, replace_layer
+from buergergis.admin.pages_raster import raster_confirm_lines, raster_page, raster_targets
+from buergergis.admin.publish_raster import is_raster, publish_any, replace_any
 from buergergis.admin.uploads import Upload, discard, stage
 from buergergis.catalog.models import slugify
 from buergergis.errors import BuergerGISError, InvalidParameter
@@ -49,8 +51,17 @@ def upload_form() -> ResponseReturnValue:
 def upload_view(upload_id: str) -> ResponseReturnValue:
     """The Upload-Doktor: preview, checks, and the publish and replace forms."""
     upload = upload_of(upload_id)
+    if _raster_chosen(upload, request.args):
+        return raster_page(upload, request.args)
     context = doctor_context(upload, request.args)
     return render_template("admin/doctor.html", **context), context["status"]
+
+
+def _raster_chosen(upload: Upload, args: Any) -> bool:
+    try:
+        return is_raster(upload, PreviewOptions.from_mapping(args))
+    except BuergerGISError:
+        return False
 
 
 def doctor_context(
@@ -135,14 +146,10 @@ def _set_choices(form: PublishForm, attrs: list[dict[str, str]]) -> None:
 
 
 def replaceable_layers() -> dict[str, str]:
-    """Layers whose data may be replaced by an upload: vector layers not from layers/*.yaml."""
+    """Layers whose data may be replaced by an upload: all not from layers/*.yaml."""
     with state().engine.connect() as conn:
         layers = list_layers(conn, include_private=True)
-    return {
-        r.id: f"{r.definition.title} ({r.id})"
-        for r in layers
-        if r.kind == "vector" and r.origin != "yaml"
-    }
+    return {r.id: f"{r.definition.title} ({r.id})" for r in layers if r.origin != "yaml"}
 
 
 def replace_choices() -> dict[str, str]:
@@ -168,10 +175,18 @@ def upload_publish(upload_id: str) -> ResponseReturnValue:
         if not form.validate():
             raise _form_error(form)
         options = PreviewOptions.from_mapping(request.form)
-        result = publish_upload(
-            settings(), state().engine, upload, options, form.meta_data(), staff().name
+        result = publish_any(
+            settings(),
+            state().engine,
+            upload,
+            options,
+            form.meta_data(),
+            request.form,
+            staff().name,
         )
     except BuergerGISError as exc:
+        if _raster_chosen(upload, request.form):
+            return raster_page(upload, request.form, form, exc.description, exc.status)
         context = doctor_context(upload, request.form, publish=form, error=exc.description)
         return render_template("admin/doctor.html", **context), max(exc.status, 400)
     flash(f"Layer veröffentlicht (Version {result.version}).", "success")
@@ -190,10 +205,12 @@ def upload_replace(upload_id: str) -> ResponseReturnValue:
         options = PreviewOptions.from_mapping({**request.form, "target": form.target.data})
         if request.form.get("confirmed") != "1":
             return _confirm_replace(upload, options)
-        result = replace_layer(
+        result = replace_any(
             settings(), state().engine, upload, options, form.target.data, staff().name
         )
     except BuergerGISError as exc:
+        if _raster_chosen(upload, request.form):
+            return raster_page(upload, request.form, None, exc.description, exc.status)
         context = doctor_context(upload, request.form, replace=None, error=exc.description)
         return render_template("admin/doctor.html", **context), max(exc.status, 400)
     flash(f"Daten ersetzt ({result.counts['written']} Objekte).", "success")
@@ -202,6 +219,8 @@ def upload_replace(upload_id: str) -> ResponseReturnValue:
 
 def _confirm_replace(upload: Upload, options: PreviewOptions) -> ResponseReturnValue:
     """The confirmation page: "8 Objekte ersetzen 12", what is new, removed, changed."""
+    if is_raster(upload, options):
+        return _confirm_raster(upload, options)
     preview = build_preview(settings(), state().engine, upload, options)
     diff = preview.diff
     assert diff is not None
@@ -224,6 +243,25 @@ def _confirm_replace(upload: Upload, options: PreviewOptions) -> ResponseReturnV
         back=url_for("admin.upload_view", upload_id=upload.id) + "?" + urlencode(options.query()),
         confirm=ConfirmForm(),
         hidden=hidden,
+    )
+
+
+def _confirm_raster(upload: Upload, options: PreviewOptions) -> ResponseReturnValue:
+    preview = build_raster_preview(upload, options)
+    target = options.target or ""
+    title = raster_targets().get(target)
+    if title is None:
+        raise InvalidParameter("Bitte einen Rasterlayer wählen, dessen Bild ersetzt werden soll.")
+    return render_template(
+        "admin/confirm.html",
+        heading="Bild wirklich ersetzen?",
+        lines=raster_confirm_lines(title, preview),
+        action=url_for("admin.upload_replace", upload_id=upload.id),
+        button="Bild ersetzen",
+        danger=False,
+        back=url_for("admin.upload_view", upload_id=upload.id),
+        confirm=ConfirmForm(),
+        hidden=dict(options.query()) | {"confirmed": "1"},
     )
 
 

@@ -77,7 +77,7 @@ def publish_upload(
     actor: str,
 ) -> ChangeResult:
     """Publish one dataset of an upload as a new layer."""
-    _check_new_id(settings, engine, meta.id)
+    check_new_id(settings, engine, meta.id)
     with claimed(upload):
         with workdir(upload.folder) as work:
             prepared, _, decision = doctor.prepare(
@@ -86,8 +86,8 @@ def publish_upload(
         _require_features(prepared)
         source = prepared.definition.source
         definition = new_definition(meta, prepared.columns.attributes, source)
-        result = _load(settings, engine, upload, options, definition, actor, "publish")
-    counts = _counts(result)
+        result = load_upload(settings, engine, upload, options, definition, actor, "publish")
+    counts = load_counts(result)
     with engine.begin() as conn:
         audit.record(
             conn,
@@ -123,8 +123,8 @@ def replace_layer(
             hidden = hidden_attributes(conn, base, record.data_table)
         attributes = shown_in_order(base, hidden, prepared.columns.attributes)
         definition = replacement_definition(base, attributes, source)
-        result = _load(settings, engine, upload, options, definition, actor, "replace")
-    counts = _counts(result) | {"previous_count": record.feature_count}
+        result = load_upload(settings, engine, upload, options, definition, actor, "replace")
+    counts = load_counts(result) | {"previous_count": record.feature_count}
     with engine.begin() as conn:
         audit.record(
             conn,
@@ -139,7 +139,7 @@ def replace_layer(
     return ChangeResult(layer_id, result.version, "replace", counts)
 
 
-def _check_new_id(settings: Settings, engine: Engine, layer_id: str) -> None:
+def check_new_id(settings: Settings, engine: Engine, layer_id: str) -> None:
     with engine.connect() as conn:
         taken = get_layer(conn, layer_id, include_private=True) is not None
         if lifecycle.in_trash(conn, layer_id):
@@ -224,12 +224,12 @@ def replacement_definition(
     return _validated(data, base.id)
 
 
-def _load(
+def load_upload(
     settings: Settings,
     engine: Engine,
     upload: Upload,
     options: PreviewOptions,
-    definition: VectorLayer,
+    definition: VectorLayer | RasterLayer,
     actor: str,
     action: str,
 ) -> LoadResult:
@@ -251,14 +251,17 @@ def _load(
 
 
 def archive_source(
-    settings: Settings, upload: Upload, options: PreviewOptions, definition: VectorLayer
+    settings: Settings,
+    upload: Upload,
+    options: PreviewOptions,
+    definition: VectorLayer | RasterLayer,
 ) -> tuple[Path, Source]:
     """Copy the dataset's files to ``var/sources/<layer>/<upload>/``; returns folder and source."""
     dataset = upload.dataset(options.dataset)
     original = upload.path(dataset)
     folder = settings.shared / "sources" / definition.id / upload.id
     folder.mkdir(parents=True, exist_ok=True)
-    if dataset.format == "shapefile":
+    if dataset.format in ("shapefile", "gtiff"):  # with .shx/.dbf/.prj or .tfw/.prj
         stem = original.stem.lower()
         members = [p for p in original.parent.iterdir() if p.stem.lower() == stem]
     else:
@@ -288,7 +291,7 @@ def prune_sources(settings: Settings, engine: Engine, layer_id: str) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _counts(result: LoadResult) -> dict[str, Any]:
+def load_counts(result: LoadResult) -> dict[str, Any]:
     report = result.report
     return {
         "read": report.read,

@@ -37,11 +37,17 @@ ACCEPTED = {
     ".json": "geojson",
     ".gpkg": "gpkg",
     ".csv": "csv",
+    ".tif": "gtiff",
+    ".tiff": "gtiff",
 }
-ACCEPTED_TEXT = "ZIP mit Shapefile (.shp, .shx, .dbf, .prj, .cpg), GeoPackage, GeoJSON oder CSV"
+ACCEPTED_TEXT = (
+    "ZIP mit Shapefile (.shp, .shx, .dbf, .prj, .cpg), GeoPackage, GeoJSON, CSV oder GeoTIFF "
+    "(auch als ZIP mit .tfw und .prj)"
+)
+RASTER_PARTS = (".tif", ".tiff", ".tfw", ".tifw", ".prj", ".aux.xml")
 SHAPE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 #: Members that are extracted from a zip; everything else is listed as ignored.
-WANTED = {*SHAPE_PARTS, ".gpkg", ".geojson", ".json", ".csv"}
+WANTED = {*SHAPE_PARTS, ".gpkg", ".geojson", ".json", ".csv", ".tif", ".tiff", ".tfw", ".tifw"}
 NESTED = (".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz", ".zst", ".kmz", ".jar")
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
@@ -318,6 +324,8 @@ def find_datasets(files: Path) -> tuple[Dataset, ...]:
             found.append(_ogr_dataset(len(found), path, relative, "geojson", None))
         elif suffix == ".csv":
             found.append(Dataset(str(len(found)), relative, "csv", relative))
+        elif suffix in (".tif", ".tiff"):
+            found.append(Dataset(str(len(found)), f"{relative} (Raster)", "gtiff", relative))
     if not found:
         if any(p.suffix.lower() in (".dbf", ".shx") for p in paths):
             raise InvalidParameter("Die .shp-Datei des Shapefiles fehlt.")
