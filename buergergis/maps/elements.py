@@ -22,6 +22,7 @@ OWN_JS = {
     "services": "js/services.js",
     "page": "js/page.js",
     "embed": "js/embed.js",
+    "access": "js/access.js",
 }
 OWN_CSS = {"base": "css/base.css", "map": "css/map.css", "embed": "css/embed.css"}
 
@@ -141,7 +142,7 @@ class PageSetup(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "PageSetup"
         self.config = config
-        self.default_js = own_js("layers", "services", script)
+        self.default_js = own_js("layers", "services", "access", script)
         self.default_css: list[tuple[str, str]] = []
 
 

@@ -43,6 +43,17 @@ class Frame:
         )
 
 
+def base_url(configured: str | None, request_root: str) -> str:
+    """Where snippets point: the configured ``BUERGERGIS_PUBLIC_URL``, else the address the
+    request came in on (never a built-in ``127.0.0.1:5000``); without a trailing slash."""
+    return (configured or request_root).rstrip("/")
+
+
+def ancestors_list(frame_ancestors: str) -> list[str]:
+    """The sites of a CSP ``frame-ancestors`` value in words for the builder ('self' → "")."""
+    return [s for s in frame_ancestors.split() if s not in {"'self'", "'none'"}]
+
+
 def embed_src(public_url: str, view: MapView) -> str:
     """Absolute ``/embed`` URL of a view (without the feature selection)."""
     query = query_string(view.query(feature=None))

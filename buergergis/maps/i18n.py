@@ -117,6 +117,13 @@ _DE: dict[str, str] = {
     "filter_heading": "Auswahl",
     "lot_filter": "Lose filtern",
     "lot_filter_apply": "Anwenden",
+    # phone, keyboard and embeds (issue 10)
+    "book": "Termin vereinbaren",
+    "gesture_hint": "Zum Verschieben der Karte zwei Finger verwenden",
+    "markers_hint": "Pfeiltasten: nächster oder voriger Ort, Eingabe: Details",
+    "frame_ancestors": "Einbinden dürfen nur diese Websites (Content-Security-Policy "
+    "frame-ancestors): {sites}. Auf anderen Seiten bleibt der Rahmen leer – dann bitte die "
+    "Adresse bei der Verwaltung freischalten lassen.",
 }
 
 _EN: dict[str, str] = {
@@ -229,9 +236,42 @@ _EN: dict[str, str] = {
     "filter_heading": "Selection",
     "lot_filter": "Filter lots",
     "lot_filter_apply": "Apply",
+    # phone, keyboard and embeds (issue 10)
+    "book": "Book an appointment",
+    "gesture_hint": "Use two fingers to move the map",
+    "markers_hint": "Arrow keys: next or previous place, Enter: details",
+    "frame_ancestors": "Only these websites may embed the map (Content-Security-Policy "
+    "frame-ancestors): {sites}. On other sites the frame stays empty – ask the administration "
+    "to allow the address.",
 }
 
 _TEXTS: dict[str, dict[str, str]] = {"de": _DE, "en": _EN}
+
+#: English names of the layer categories of the city's layer files (``category``).
+CATEGORIES_EN: dict[str, str] = {
+    "Arbeit": "Work",
+    "Basisdaten": "Base data",
+    "Familie & Bildung": "Family & education",
+    "Freizeit": "Leisure",
+    "Mobilität": "Mobility",
+    "Planen & Bauen": "Planning & building",
+    "Verwaltung": "Administration",
+    "Wald & Natur": "Forest & nature",
+    "Sonstiges": "Other",
+    "Umwelt": "Environment",
+    "Soziales": "Social services",
+    "Kultur": "Culture",
+    "Gesundheit": "Health",
+    "Sicherheit": "Safety",
+    "Tourismus": "Tourism",
+    "Wirtschaft": "Economy",
+    "Bildung": "Education",
+}
+
+
+def category_label(category: str, lang: Lang) -> str:
+    """A layer category in the page language (unknown ones stay as written)."""
+    return CATEGORIES_EN.get(category, category) if lang == "en" else category
 
 
 def texts(lang: Lang) -> dict[str, str]:

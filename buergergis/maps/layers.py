@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from buergergis.catalog.models import RasterLayer, StyleByAttribute, VectorLayer
-from buergergis.maps.i18n import Lang
+from buergergis.maps.i18n import Lang, category_label
 from buergergis.maps.styling import LegendEntry, browser_classes, geometry_class, legend
 from buergergis.store.catalog import LayerRecord
 
@@ -186,7 +186,7 @@ def map_layer(record: LayerRecord, lang: Lang = "de") -> MapLayer:
         id=d.id,
         title=title,
         description=description,
-        category=d.category,
+        category=category_label(d.category, lang),
         kind=record.kind,
         render=_render(record, geometry),
         geometry=geometry,

@@ -187,7 +187,7 @@ def embed_builder() -> Response:
         records = _records(conn)
     layers = [map_layer(r, view.lang) for r in records]
     frame = _frame(view, layers, width, height)
-    public_url = state().settings.public_url.rstrip("/")
+    public_url = _public_url()
     return _page(
         "maps/builder.html",
         csp.policy(frame_ancestors="'self'"),
@@ -197,6 +197,7 @@ def embed_builder() -> Response:
         frame=frame,
         public_url=public_url,
         preview_src=frame.src.removeprefix(public_url),
+        ancestors=embed.ancestors_list(state().settings.frame_ancestors),
         width=width,
         height=height,
     )
@@ -206,7 +207,14 @@ def _frame(view: MapView, layers: list[MapLayer], width: str, height: int) -> em
     titles = [la.title for la in layers if view.layers and la.id in view.layers]
     t = texts(view.lang)
     title = f"{t['site']}: {', '.join(titles)}" if titles else t["site"]
-    return embed.Frame(embed.embed_src(state().settings.public_url, view), title, width, height)
+    return embed.Frame(embed.embed_src(_public_url(), view), title, width, height)
+
+
+def _public_url() -> str:
+    """``BUERGERGIS_PUBLIC_URL`` when configured, else this request's scheme and host."""
+    s = state().settings
+    return embed.base_url(s.public_url if "public_url" in s.model_fields_set else None,
+                          request.host_url)  # fmt: skip
 
 
 @bp.get("/oembed")
@@ -225,7 +233,7 @@ def oembed() -> Response:
     with state().engine.connect() as conn:
         layers = [map_layer(r, view.lang) for r in _records(conn)]
     frame = _frame(view, layers, str(embed.DEFAULT_WIDTH), embed.DEFAULT_HEIGHT)
-    data = embed.oembed(frame, "BürgerGIS Hameln", s.public_url, max_w, max_h)
+    data = embed.oembed(frame, "BürgerGIS Hameln", _public_url(), max_w, max_h)
     if fmt == "xml":
         return Response(embed.oembed_xml(data), mimetype="text/xml")
     return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")

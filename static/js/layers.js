@@ -128,8 +128,8 @@
     cfg.fields.forEach(function (field) {
       var value = props[field.name];
       if (value === null || value === undefined || value === '') return;
-      dl.appendChild(el('dt', {}, field.label));
-      var dd = el('dd');
+      dl.appendChild(el('dt', { 'data-field': field.name }, field.label));
+      var dd = el('dd', { 'data-field': field.name });
       if (isUrl(value)) {
         dd.appendChild(el('a', { href: value, rel: 'noopener noreferrer', target: '_blank' }, value));
       } else {
@@ -491,6 +491,7 @@
     onlyControls(map);
     if (BGIS.mountPage) BGIS.mountPage(map, page);
     if (BGIS.mountServices) BGIS.mountServices(map, page);
+    if (BGIS.mountAccess) BGIS.mountAccess(map, page); /* static/js/access.js */
     BGIS.ready = whenShownLoaded().then(function () {
       if (page.feature) {
         var layer = BGIS.layers[page.feature[0]];

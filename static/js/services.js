@@ -19,8 +19,35 @@
   function t(key, values) { return BGIS.t(key, values); }
   function has(value) { return value !== undefined && value !== null && value !== ''; }
 
+  /* Every link to a citizen page keeps the page language (lang=en). */
   function query(route, params) {
-    return route + '?' + new URLSearchParams(params).toString();
+    var all = new URLSearchParams(params);
+    if (BGIS.page && BGIS.page.lang && BGIS.page.lang !== 'de') all.set('lang', BGIS.page.lang);
+    return route + '?' + all.toString();
+  }
+
+  /* The weekly opening-hours table ({caption, days: [{weekday, hours, today, open}], note}). */
+  function weekTable(week) {
+    var wrap = BGIS.el('div', { class: 'bgis-week' });
+    if (!week || !week.days) {
+      wrap.appendChild(BGIS.el('p', { class: 'week-note' }, (week && week.unreadable) || ''));
+      return wrap;
+    }
+    var table = BGIS.el('table', { class: 'week-table' });
+    table.appendChild(BGIS.el('caption', { class: 'visually-hidden' }, week.caption));
+    var body = BGIS.el('tbody');
+    week.days.forEach(function (day) {
+      var tr = BGIS.el('tr', day.today ? { class: 'today', 'aria-current': 'date' } : {});
+      if (!day.open) tr.setAttribute('data-closed', '');
+      var th = BGIS.el('th', { scope: 'row' }, day.weekday + (day.today ? ' (' + week.today_label + ')' : ''));
+      tr.appendChild(th);
+      tr.appendChild(BGIS.el('td', {}, day.hours));
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    wrap.appendChild(table);
+    if (week.note) wrap.appendChild(BGIS.el('p', { class: 'week-note' }, week.note));
+    return wrap;
   }
 
   /* ---- popups ---- */
@@ -47,19 +74,29 @@
 
   /* The status line is filled in place (no popup.update(), which would rebuild the content
      and move the keyboard focus). */
-  function officePart(box, fid) {
+  function officePart(box, fid, props) {
     if (!has(fid)) return;
+    /* the raw opening_hours syntax and the bare booking URL are replaced by the table and a button */
+    box.classList.add('bgis-popup-office');
     var p = BGIS.el('p', { class: 'bgis-service bgis-opening', 'data-state': 'loading', 'aria-live': 'polite' },
       t('openingLoading'));
     box.appendChild(p);
+    var url = props && props.termin_url;
+    if (has(url) && /^https?:\/\//.test(String(url))) {
+      var book = BGIS.el('a', { class: 'bgis-book', href: String(url), rel: 'noopener noreferrer', target: '_blank' },
+        t('book'));
+      box.appendChild(BGIS.el('p', { class: 'bgis-book-line' }, '')).appendChild(book);
+    }
+    var slot = BGIS.el('div', { class: 'bgis-week-slot' });
+    box.appendChild(slot);
     fetch(query(BGIS.page.routes.officeStatus, { id: String(fid) }),
       { cache: 'no-store', headers: { Accept: 'application/json' } })
       .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
       .then(function (data) {
         var status = data.office.status;
         p.setAttribute('data-state', status.state);
-        p.setAttribute('lang', 'de');
         p.textContent = status.text;
+        slot.appendChild(weekTable(data.office.week));
       })
       .catch(function () {
         p.setAttribute('data-state', 'error');
@@ -69,7 +106,7 @@
 
   BGIS.servicePopup = function (box, cfg, props, fid) {
     if (cfg.service.role === 'holzverkauf') lotPart(box, cfg, props, fid);
-    if (cfg.service.role === 'buergeramt') officePart(box, fid);
+    if (cfg.service.role === 'buergeramt') officePart(box, fid, props);
   };
 
   /* ---- "In der Nähe" for the Bürgeramt layer: the nearest office open now ---- */

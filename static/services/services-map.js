@@ -23,10 +23,11 @@
     return span;
   }
 
-  function popup(props) {
+  /* Texts and the request route come from the page (data-*), so English pages stay English. */
+  function popup(props, el) {
     var box = document.createElement("div");
     var title = document.createElement("strong");
-    title.textContent = "Los " + props.fid;
+    title.textContent = (el.getAttribute("data-lot-label") || "Los") + " " + props.fid;
     box.appendChild(title);
     ["holzart", "sortiment", "menge_rm", "preis_rm", "status"].forEach(function (key) {
       if (props[key]) {
@@ -36,8 +37,11 @@
     });
     if (props.status === "frei") {
       var link = document.createElement("a");
-      link.href = "/holzverkauf/anfrage?los=" + encodeURIComponent(props.fid);
-      link.textContent = "Kaufanfrage";
+      var url = new URL(el.getAttribute("data-request") || "/holzverkauf/anfrage", window.location.href);
+      url.searchParams.set("los", props.fid);
+      link.href = url.pathname + url.search;
+      link.className = "button";
+      link.textContent = el.getAttribute("data-request-label") || "Kaufanfrage";
       box.appendChild(document.createElement("br"));
       box.appendChild(link);
     }
@@ -54,7 +58,7 @@
         return { color: colour, fillColor: colour, weight: 2, fillOpacity: 0.45 };
       },
       onEachFeature: function (f, l) {
-        l.bindPopup(popup(f.properties));
+        l.bindPopup(popup(f.properties, el));
       }
     }).addTo(map);
     if (features.length) {
@@ -63,17 +67,52 @@
     el.setAttribute("data-ready", String(features.length));
   }
 
+  /* data-pick may already carry a query (lang=en): lat/lon are added to it. */
+  function pickUrl(target, latlng) {
+    var url = new URL(target, window.location.href);
+    url.searchParams.set("lat", latlng.lat.toFixed(6));
+    url.searchParams.set("lon", latlng.lng.toFixed(6));
+    return url.pathname + url.search;
+  }
+
   function pickMap(el) {
     var map = baseMap(el);
     var target = el.getAttribute("data-pick");
+    var lat = parseFloat(el.getAttribute("data-lat")), lon = parseFloat(el.getAttribute("data-lon"));
+    if (!isNaN(lat) && !isNaN(lon)) {
+      L.circleMarker([lat, lon], { radius: 8, color: "#c0392b", fillOpacity: 0.6 }).addTo(map);
+      map.setView([lat, lon], 14);
+    }
     map.on("click", function (e) {
-      window.location.href = target + "?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6);
+      window.location.href = pickUrl(target, e.latlng);
     });
     el.setAttribute("data-ready", "1");
+  }
+
+  /* "Mein Standort": the browser's location fills the hidden lat/lon fields of the form. */
+  function locateForm(form) {
+    var button = form.querySelector("button");
+    var status = document.getElementById("locate-status");
+    if (!navigator.geolocation) { return; }
+    form.hidden = false;
+    form.addEventListener("submit", function (e) {
+      if (form.elements.lat.value) { return; }
+      e.preventDefault();
+      if (status) { status.textContent = button.getAttribute("data-busy"); }
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        form.elements.lat.value = pos.coords.latitude.toFixed(6);
+        form.elements.lon.value = pos.coords.longitude.toFixed(6);
+        form.submit();
+      }, function () {
+        if (status) { status.textContent = button.getAttribute("data-error"); }
+      }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+    });
   }
 
   var lots = document.getElementById("lot-map");
   if (lots && window.L) { lotMap(lots); }
   var pick = document.getElementById("pick-map");
   if (pick && window.L) { pickMap(pick); }
+  var locate = document.querySelector("form[data-locate]");
+  if (locate) { locateForm(locate); }
 })();

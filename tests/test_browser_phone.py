@@ -1,0 +1,246 @@
+"""Phone and desktop in Chromium (issue 10, sections 2, 3 and 5): bottom-sheet popups with the
+weekly opening hours, stacked cards instead of wide tables, attribution beside the scale bar,
+embeds that let one finger scroll the host page, and the embed builder's snippet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import Engine, text
+
+from buergergis.store.sql import layer_view
+from tests.maps_support import screenshot, wait_for, wait_ready
+
+pytestmark = pytest.mark.browser
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+DESKTOP = {"viewport": {"width": 1366, "height": 800}}
+RAW = ("Mo-", "Tu-", "We ", "PH off", "; Sa", "Mo,")
+
+
+@pytest.fixture(scope="module")
+def office(engine: Engine, demo_layers: list[str]) -> str:
+    """The fid of a Bürgerbüro with opening hours and a booking link."""
+    with engine.connect() as conn:
+        return str(
+            conn.execute(
+                text(
+                    f"SELECT fid FROM {layer_view('buergeramt')} "  # noqa: S608
+                    "WHERE termin_url IS NOT NULL ORDER BY gid LIMIT 1"
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.fixture()
+def phone(chromium: Any) -> Iterator[Any]:
+    ctx = chromium.new_context(**PHONE)
+    yield ctx.new_page()
+    ctx.close()
+
+
+@pytest.fixture()
+def desktop(chromium: Any) -> Iterator[Any]:
+    ctx = chromium.new_context(**DESKTOP)
+    yield ctx.new_page()
+    ctx.close()
+
+
+def rect(page: Any, selector: str) -> dict[str, float]:
+    return page.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }",
+        selector,
+    )
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["right"] <= b["left"]
+        or b["right"] <= a["left"]
+        or a["bottom"] <= b["top"]
+        or b["bottom"] <= a["top"]
+    )
+
+
+def open_office(page: Any, base: str, fid: str, lang: str = "") -> None:
+    suffix = f"&lang={lang}" if lang else ""
+    page.goto(f"{base}/?layers=buergeramt&feature=buergeramt:{quote(fid)}{suffix}")
+    wait_ready(page)
+    page.locator(".bgis-popup .week-table").wait_for()
+    wait_for(page, "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+
+
+def test_phone_popup_is_a_bottom_sheet_with_the_week(
+    phone: Any, map_server: str, office: str
+) -> None:
+    open_office(phone, map_server, office)
+    sheet = phone.locator(".leaflet-popup.bgis-sheet")
+    sheet.wait_for()
+    box, height = rect(phone, ".leaflet-popup.bgis-sheet"), 844
+    map_box = rect(phone, ".bgis-map")
+    assert abs(box["bottom"] - map_box["bottom"]) < 2 and box["left"] <= 1 and box["right"] >= 389
+    assert box["top"] > height * 0.3  # the upper part of the map stays visible
+    # no control covers the sheet: the close button and the booking button are hit by a tap
+    for selector in (".bgis-sheet .leaflet-popup-close-button", ".bgis-sheet .bgis-book"):
+        hit = phone.evaluate(
+            "s => { const el = document.querySelector(s); el.scrollIntoView({block: 'nearest'});"
+            " const r = el.getBoundingClientRect();"
+            " const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+            " return el === top || el.contains(top); }",
+            selector,
+        )
+        assert hit, selector
+    popup = phone.locator(".bgis-popup").inner_text()
+    assert "Montag" in popup and "Uhr" in popup and not any(r in popup for r in RAW), popup
+    assert phone.locator(".bgis-popup .week-table tr.today").count() == 1
+    assert phone.locator(".bgis-book").inner_text() == "Termin vereinbaren"
+    phone.locator(".bgis-popup").evaluate("el => el.scrollTop = 0")
+    screenshot(phone, "phone-popup-sheet")
+    phone.locator(".bgis-sheet .leaflet-popup-close-button").tap()
+    wait_for(phone, "!document.querySelector('.leaflet-popup')")
+
+
+def test_desktop_popup_is_not_cut_off(desktop: Any, map_server: str, office: str) -> None:
+    open_office(desktop, map_server, office, "en")
+    popup = rect(desktop, ".leaflet-popup")
+    map_box = rect(desktop, ".bgis-map")
+    assert popup["top"] >= map_box["top"] and popup["bottom"] <= map_box["bottom"] + 1
+    assert popup["left"] >= map_box["left"] and popup["right"] <= map_box["right"] + 1
+    assert desktop.locator(".leaflet-popup.bgis-sheet").count() == 0
+    text_ = desktop.locator(".bgis-popup").inner_text()
+    assert "Monday" in text_ and "Montag" not in text_ and not any(r in text_ for r in RAW)
+    status = desktop.locator(".bgis-opening").inner_text()
+    assert status.startswith(("Open now", "Closed", "Opening hours unknown")), status
+    assert desktop.locator(".bgis-book").inner_text() == "Book an appointment"
+    screenshot(desktop, "desktop-popup-week")
+
+
+@pytest.mark.parametrize("path", ["/holzverkauf", "/liste/holzverkauf", "/dienste/kitas"])
+def test_wide_tables_become_cards_on_a_phone(
+    phone: Any, desktop: Any, map_server: str, demo_layers: list[str], path: str
+) -> None:
+    phone.goto(map_server + path)
+    phone.wait_for_load_state("load")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{path} scrolls sideways ({width}px)"
+    rows = phone.locator("table.stack-table tbody tr")
+    assert rows.count() > 0
+    first = rows.first
+    assert first.evaluate("r => getComputedStyle(r).display") == "block"
+    for cell in first.locator("td, th").all():
+        if cell.is_visible():
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 391, cell.inner_text()
+    if path == "/holzverkauf":
+        free = phone.locator("tr[data-status='frei']").first
+        for label in ("Status", "Preis"):
+            assert free.locator(f"td[data-label^='{label}']").first.is_visible(), label
+        link = free.locator("a.request-link")
+        assert link.is_visible() and link.bounding_box()["x"] + link.bounding_box()["width"] <= 390
+    name = path.strip("/").replace("/", "-")
+    phone.locator("table.stack-table").evaluate("t => t.scrollIntoView()")
+    screenshot(phone, f"phone-cards-{name}")
+    desktop.goto(map_server + path)
+    assert (
+        desktop.locator("table.stack-table tbody tr").first.evaluate(
+            "r => getComputedStyle(r).display"
+        )
+        == "table-row"
+    )
+    screenshot(desktop, f"desktop-table-{name}")
+
+
+@pytest.mark.parametrize("path", ["/?layers=kitas", "/embed?layers=kitas"])
+def test_attribution_does_not_cover_the_scale_bar(phone: Any, map_server: str, path: str) -> None:
+    phone.goto(map_server + path)
+    wait_ready(phone)
+    scale = rect(phone, ".leaflet-control-scale")
+    attribution = rect(phone, ".leaflet-control-attribution")
+    assert not overlaps(scale, attribution), (scale, attribution)
+    screenshot(phone, "phone-scale-" + ("embed" if "embed" in path else "map"))
+
+
+def _swipe(page: Any, points: list[tuple[float, float]], dy: float) -> None:
+    """A touch swipe with one or more fingers via the DevTools protocol (real touch events)."""
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, offset: float) -> None:
+        pts = [] if kind == "touchEnd" else [{"x": x, "y": y + offset, "id": i}
+                                            for i, (x, y) in enumerate(points)]  # fmt: skip
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": pts})
+
+    touch("touchStart", 0)
+    for step in range(1, 11):
+        touch("touchMove", dy * step / 10)
+    touch("touchEnd", dy)
+    page.wait_for_timeout(400)
+
+
+def test_one_finger_scrolls_the_host_page_two_fingers_move_the_map(
+    phone: Any, map_server: str, other_origin: str
+) -> None:
+    src = quote(f"{map_server}/embed?layers=kitas&center=52.1037,9.3563&zoom=13", safe="")
+    phone.goto(f"{other_origin}/host?src={src}")
+    frame = phone.frame_locator("#embed")
+    frame.locator("html[data-map-ready='true']").wait_for(state="attached")
+    inner = phone.frames[1]
+    assert inner.evaluate("BGIS.map.dragging.enabled()") is False
+    assert inner.evaluate("getComputedStyle(BGIS.map.getContainer()).touchAction") in (
+        "pan-x pan-y",
+        "pan-x pan-y pinch-zoom",
+    )
+    phone.evaluate("window.scrollTo(0, 300)")
+    box = phone.locator("#embed").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    before_center = inner.evaluate("BGIS.map.getCenter().lat")
+    before_scroll = phone.evaluate("window.scrollY")
+    _swipe(phone, [(x, y + 60)], -150)
+    assert phone.evaluate("window.scrollY") > before_scroll + 50  # the host page scrolled
+    assert inner.evaluate("BGIS.map.getCenter().lat") == pytest.approx(before_center, abs=1e-9)
+    assert "zwei Finger" in inner.locator(".bgis-gesture-hint").inner_text()
+    screenshot(phone, "phone-embed-one-finger")
+    box = phone.locator("#embed").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    _swipe(phone, [(x - 40, y - 20), (x + 40, y - 20)], 80)
+    assert inner.evaluate("BGIS.map.getCenter().lat") != pytest.approx(before_center, abs=1e-6)
+
+
+def test_big_map_link_does_not_cover_the_map(desktop: Any, phone: Any, map_server: str) -> None:
+    for page, name in ((desktop, "desktop"), (phone, "phone")):
+        page.goto(f"{map_server}/embed?layers=holzverkauf,kitas")
+        wait_ready(page)
+        big, map_box = rect(page, ".open-big"), rect(page, ".bgis-map")
+        assert big["top"] >= map_box["bottom"] - 1, (big, map_box)
+        screenshot(page, f"embed-bar-{name}")
+
+
+def test_builder_snippet_uses_the_request_host_and_names_the_allowed_sites(
+    desktop: Any, map_server: str
+) -> None:
+    desktop.goto(f"{map_server}/embed/builder")
+    desktop.frame_locator("#preview").locator("html[data-map-ready='true']").wait_for(
+        state="attached"
+    )
+    snippet = desktop.locator("#snippet").input_value()
+    assert f'src="{map_server}/embed' in snippet and "127.0.0.1:5000" not in snippet
+    note = desktop.locator("[data-testid=frame-ancestors]").inner_text()
+    assert "frame-ancestors" in note
+    # the preview follows every choice: a layer, the language, the size
+    desktop.locator("#b-kitas").check()
+    wait_for(desktop, "document.getElementById('preview').src.includes('layers=kitas')")
+    desktop.locator("#b-lang").select_option("en")
+    wait_for(desktop, "document.getElementById('preview').src.includes('lang=en')")
+    desktop.locator("#b-height").fill("300")
+    desktop.locator("#b-height").dispatch_event("change")
+    wait_for(desktop, "document.getElementById('preview').getAttribute('height') === '300'")
+    assert 'height="300"' in desktop.locator("#snippet").input_value()
+    screenshot(desktop, "builder-desktop")
