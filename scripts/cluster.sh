@@ -24,7 +24,7 @@ alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 wait_http() {  # wait_http URL SECONDS [PIDFILE]: until URL answers 200 (or the process died)
   local deadline=$((SECONDS + $2))
   until curl -fs -o /dev/null "$1"; do
-    if [ $SECONDS -ge $deadline ] || { [ -n "${3:-}" ] && ! alive "$(cat "$3" 2>/dev/null)"; }; then
+    if [ $SECONDS -ge $deadline ] || { [ -s "${3:-}" ] && ! alive "$(cat "$3")"; }; then
       echo "Keine Antwort von $1${3:+ – siehe ${3%.pid}.log}" >&2
       return 1
     fi
@@ -48,7 +48,10 @@ error_log $RUN/nginx/error.log warn;
 events { worker_connections 1024; }
 http {
     include /etc/nginx/mime.types;
-    access_log $RUN/nginx/access.log;
+    log_format upstream '\$remote_addr [\$time_local] "\$request" \$status \$body_bytes_sent '
+                        'upstream=\$upstream_addr upstream_status=\$upstream_status '
+                        'time=\$request_time';
+    access_log $RUN/nginx/access.log upstream;
     client_body_temp_path $RUN/nginx/body;
     proxy_temp_path $RUN/nginx/proxy;
     fastcgi_temp_path $RUN/nginx/fastcgi;
@@ -64,8 +67,9 @@ CONF
 start_app() {  # start_app PORT
   local port=$1
   if alive "$(app_pid "$port")"; then return 0; fi
+  rm -f "$RUN/app-$port.pid"  # a killed instance's stale pid file
   "$GUNICORN" -c python:buergergis.gunicorn_conf --daemon --pid "$RUN/app-$port.pid" \
-    --bind "127.0.0.1:$port" --workers "${WORKERS:-2}" --worker-class gthread --threads 4 \
+    --bind "127.0.0.1:$port" --workers "${WORKERS:-2}" --worker-class buergergis.gunicorn_worker.ThreadWorker --threads 4 \
     --timeout 300 --graceful-timeout 10 --error-logfile "$RUN/app-$port.log" \
     'buergergis:create_app()'
 }
@@ -86,9 +90,13 @@ start() {
   for port in "${APP_PORTS[@]}"; do
     wait_http "http://127.0.0.1:$port/healthz" 60 "$RUN/app-$port.pid"
   done
+  local before
+  before=$(cat "$RUN/nginx/site.conf" "$RUN/nginx/nginx.conf" 2>/dev/null || true)
   nginx_conf
   if alive "$(cat "$RUN/nginx/nginx.pid" 2>/dev/null || true)"; then
-    "$NGINX" -c "$RUN/nginx/nginx.conf" -s reload
+    if [ "$before" != "$(cat "$RUN/nginx/site.conf" "$RUN/nginx/nginx.conf")" ]; then
+      "$NGINX" -c "$RUN/nginx/nginx.conf" -s reload
+    fi
   else
     "$NGINX" -c "$RUN/nginx/nginx.conf" -e "$RUN/nginx/error.log"
   fi

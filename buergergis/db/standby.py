@@ -151,6 +151,16 @@ def running(standby: Standby) -> bool:
     return first.strip().isdigit() and cluster._is_postgres_process(int(first))
 
 
+def streaming(settings: Settings) -> bool:
+    """Whether the primary currently sends WAL to a standby."""
+    try:
+        with _primary(settings) as conn:
+            row = conn.execute("SELECT count(*) FROM pg_stat_replication").fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])
+
+
 def set_apply_delay(settings: Settings, standby: Standby, delay_ms: int) -> None:
     """``recovery_min_apply_delay`` on the standby (tests: an artificial lag), reloaded."""
     with psycopg.connect(standby.url(settings), autocommit=True, connect_timeout=5) as conn:

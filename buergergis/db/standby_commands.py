@@ -21,7 +21,7 @@ def cluster_group() -> None:
 @_PORT
 @pass_ctx
 def replica_start(ctx: Context, port: int | None) -> None:
-    """Replikat frisch per pg_basebackup anlegen und starten; gibt seine URL aus."""
+    """Replikat per pg_basebackup anlegen und starten (ein laufendes bleibt); gibt seine URL aus."""
     settings = ctx.settings
     if settings.database_url:
         raise click.ClickException(
@@ -29,8 +29,9 @@ def replica_start(ctx: Context, port: int | None) -> None:
             "(BUERGERGIS_REPLICA_URL setzen)."
         )
     target = standby.Standby.of(settings, port)
-    standby.create(settings, target)
-    standby.start(settings, target)
+    if not (standby.running(target) and standby.streaming(settings)):
+        standby.create(settings, target)
+        standby.start(settings, target)
     click.echo(target.url(settings))
 
 
