@@ -116,8 +116,15 @@ ORDER BY e.score DESC, length(e.label), e.label, e.layer_id, e.fid
 
 
 def fold(conn: Connection, query: str) -> str:
-    """The query as the index spells it (``buergergis.search_fold``)."""
-    return str(conn.execute(text("SELECT buergergis.search_fold(:q)"), {"q": query}).scalar() or "")
+    """The query as the index spells it (``buergergis.search_fold``); bounds GIN work too."""
+    row = conn.execute(
+        text(
+            "SELECT buergergis.search_fold(:q) AS nq,"
+            " set_config('gin_fuzzy_search_limit', :gin, true) AS gin"
+        ),
+        {"q": query, "gin": str(int(GIN_LIMIT))},
+    ).one()
+    return str(row.nq or "")
 
 
 def _params(nq: str, layers: list[str], limit: int) -> dict[str, object]:
@@ -142,7 +149,6 @@ def search(conn: Connection, records: list[LayerRecord], query: str, limit: int)
     if not layers or not nq:
         return []
     params = _params(nq, layers, limit)
-    conn.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {int(GIN_LIMIT)}"))
     exact = f"({_PREFIX}) UNION ALL ({_tier_all_words(nq.split())})"
     rows = conn.execute(text(search_sql(exact)), params).all()
     if not rows:
