@@ -285,6 +285,9 @@ def test_sld_of_a_layer_and_the_styles_list(client: FlaskClient, demo: list[str]
     collection = client.get("/ogc/collections/holzverkauf?f=json").get_json()
     styles = [x for x in collection["links"] if x["rel"].endswith("/rel/ogc/1.0/styles")]
     assert [x["href"] for x in styles] == ["http://localhost/ogc/collections/holzverkauf/styles"]
+    api = client.get("/ogc/api?f=json").get_json()
+    assert "f" in [p.get("name") for p in api["paths"]["/collections/{collectionId}/styles/default"]["get"]["parameters"]]  # fmt: skip
+    assert "/collections/{collectionId}/styles" in api["paths"]
 
 
 @pytest.mark.parametrize(
@@ -293,6 +296,7 @@ def test_sld_of_a_layer_and_the_styles_list(client: FlaskClient, demo: list[str]
         ("/ogc/collections/gibtsnicht/styles/default", 404),
         ("/ogc/collections/holzverkauf/styles/bunt", 404),
         ("/ogc/collections/holzverkauf/styles/default?f=qml", 400),
+        ("/ogc/collections/holzverkauf/styles?f=xml", 400),
         ("/ogc/collections/gelaende/styles/default", 404),  # raster: no vector style
     ],
 )

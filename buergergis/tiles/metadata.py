@@ -43,7 +43,6 @@ REL_TILESETS = {
     "raster": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map",
 }
 REL_GEODATA = "http://www.opengis.net/def/rel/ogc/1.0/geodata"
-REL_STYLES = "http://www.opengis.net/def/rel/ogc/1.0/styles"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _JSON_TYPES = {
     "text": {"type": "string"},
@@ -63,9 +62,8 @@ def formats(record: LayerRecord) -> list[str]:
 
 
 def collection_links(record: LayerRecord, base: str) -> list[dict[str, Any]]:
-    """Links ``/ogc/collections/{id}`` carries to its tilesets (geodata-tilesets class) and,
-    for vector layers, to its styles (OGC API – Styles: MapLibre JSON and SLD 1.1)."""
-    links = [
+    """Links ``/ogc/collections/{id}`` carries to its tilesets (geodata-tilesets class)."""
+    return [
         {
             "rel": REL_TILESETS[record.kind],
             "href": f"{base}/ogc/collections/{record.id}/tiles",
@@ -73,16 +71,6 @@ def collection_links(record: LayerRecord, base: str) -> list[dict[str, Any]]:
             "title": "Kachelsätze",
         }
     ]
-    if record.kind == "vector":
-        links.append(
-            {
-                "rel": REL_STYLES,
-                "href": f"{base}/ogc/collections/{record.id}/styles",
-                "type": "application/json",
-                "title": "Stile (MapLibre, SLD 1.1)",
-            }
-        )
-    return links
 
 
 def landing_links(base: str) -> list[dict[str, Any]]:

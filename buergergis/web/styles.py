@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 
 from buergergis.catalog.models import VectorLayer
 from buergergis.errors import InvalidParameter, NotFound
@@ -27,10 +28,61 @@ from buergergis.web.caching import conditional, make_etag
 from buergergis.web.tiles import PRIVATE_CACHE_CONTROL, base_url, may_see_private, tile_service
 
 bp = Blueprint("styles", __name__)
+REL_STYLES = "http://www.opengis.net/def/rel/ogc/1.0/styles"
 
 MAPBOX = "application/vnd.mapbox.style+json"
 FORMATS = {"mapbox": MAPBOX, "sld11": sld.MEDIA_TYPE}
 STYLE_ID = "default"
+
+
+def init_app(app: Flask) -> None:
+    """Collections link their styles, and ``/ogc/api`` documents the style routes."""
+    try:
+        from buergergis.web.ogc import conformance
+    except ModuleNotFoundError:  # the OGC area is optional
+        return
+    if _collection_links not in conformance.COLLECTION_LINK_PROVIDERS:
+        conformance.COLLECTION_LINK_PROVIDERS.append(_collection_links)
+    if _openapi_paths not in conformance.OPENAPI_PATH_PROVIDERS:
+        conformance.OPENAPI_PATH_PROVIDERS.append(_openapi_paths)
+
+
+def _collection_links(layer: LayerRecord, ogc_base: str) -> list[dict[str, Any]]:
+    if not layer.loaded or layer.kind != "vector":
+        return []
+    href = f"{ogc_base}/collections/{layer.id}/styles"
+    return [{"rel": REL_STYLES, "href": href, "type": "application/json", "title": "Stile"}]
+
+
+def _openapi_paths() -> dict[str, Any]:
+    """OpenAPI path items of the style routes (keys relative to ``/ogc``)."""
+    collection = {"$ref": "#/components/parameters/collectionId"}
+
+    def fmt(description: str, values: list[str]) -> dict[str, Any]:
+        return {"name": "f", "in": "query", "required": False, "description": description,
+                "schema": {"type": "string", "enum": values}}  # fmt: skip
+
+    def get(summary: str, op_id: str, params: list[Any], media: list[str]) -> dict[str, Any]:
+        ok = {"description": "OK", "content": {m: {"schema": {}} for m in media}}
+        return {"get": {"summary": summary, "operationId": op_id, "tags": ["Styles"],
+                        "parameters": params, "responses": {"200": ok, "304": {
+                            "description": "Nicht geändert (If-None-Match)"},
+                            "404": {"description": "Nicht gefunden"}}}}  # fmt: skip
+
+    return {
+        "/collections/{collectionId}/styles": get(
+            "Stile eines Datensatzes",
+            "collectionStyles",
+            [collection, fmt("Format der Liste", ["json"])],
+            ["application/json"],
+        ),
+        f"/collections/{{collectionId}}/styles/{STYLE_ID}": get(
+            "Der Stil als MapLibre-Style-JSON oder SLD 1.1",
+            "collectionStyle",
+            [collection, fmt("mapbox (MapLibre-Style-JSON, Standard) oder sld11", sorted(FORMATS))],
+            list(FORMATS.values()),
+        ),
+    }
 
 
 def _record(collection_id: str) -> tuple[LayerRecord, bool]:
@@ -63,6 +115,8 @@ def _send(
 @bp.get("/ogc/collections/<collection_id>/styles")
 def styles(collection_id: str) -> Response:
     """The styles of a collection: one, ``default``, as MapLibre JSON and SLD 1.1."""
+    if request.args.get("f", "json") != "json":
+        raise InvalidParameter("Parameter 'f': erlaubt ist 'json'.")
     record, public = _record(collection_id)
     href = f"{base_url()}/ogc/collections/{record.id}/styles/{STYLE_ID}"
     doc = {
