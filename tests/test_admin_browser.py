@@ -325,3 +325,100 @@ def test_preview_popups_show_values_as_text(
     expect(popup).to_contain_text(evil)
     expect(page.locator("#preview-map img[src=x]")).to_have_count(0)
     expect(page.locator("#preview-map script")).to_have_count(0)
+
+
+def test_geotiff_and_curved_geopackage_reach_the_citizen_map(
+    page: Any, browser: Any, live_server: str, engine: Engine, tmp_path: Path
+) -> None:
+    """Upload a GeoTIFF and a GeoPackage with curves as a clerk; both show on the map."""
+    from playwright.sync_api import expect
+
+    from tests.test_admin_raster import dem, geotiff
+
+    name = "browser.raster"
+    auth.add_account(engine, name, PASSWORD, "editor", actor="tests")
+    base = live_server
+    tif = geotiff(tmp_path / "relief.tif", dem(80))
+    _login(page, base, name)
+    _upload(page, base, tif)
+    expect(page.get_by_test_id("raster-crs")).to_have_text("EPSG:25832")
+    expect(page.get_by_test_id("raster-preview")).to_be_visible()
+    _shot(page, "admin-journey-raster-doctor-desktop")
+    page.fill("#title", "Relief Innenstadt")
+    page.fill("#id", "relief-browser")
+    page.select_option("#mode", "hillshade")
+    page.check("#public")
+    page.click("[data-testid=publish] button[type=submit]")
+    page.wait_for_url(f"{base}/admin/layers/relief-browser")
+    expect(page.get_by_test_id("visibility")).to_have_text("öffentlich")
+
+    gpkg = _curved_geopackage(tmp_path)
+    _upload(page, base, gpkg)
+    expect(page.get_by_test_id("geometry")).to_contain_text("3 Kurven linearisiert")
+    page.fill("#title", "Kreisel")
+    page.fill("#id", "kreisel-browser")
+    page.check("#public")
+    page.click("[data-testid=publish] button[type=submit]")
+    page.wait_for_url(f"{base}/admin/layers/kreisel-browser")
+
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="de-DE")
+    try:
+        citizen = context.new_page()
+        tiles: list[str] = []
+        citizen.on("request", lambda r: tiles.append(r.url))
+        citizen.goto(f"{base}/?layers=relief-browser,kreisel-browser&center=52.1037,9.3563&zoom=14")
+        citizen.wait_for_selector("html[data-map-ready='true']", state="attached")
+        expect(citizen.get_by_role("checkbox", name="Relief Innenstadt")).to_be_checked()
+        expect(citizen.locator("path.leaflet-interactive")).to_have_count(3)
+        assert any("/tiles/relief-browser/" in u for u in tiles), "raster tiles are requested"
+        citizen.wait_for_timeout(400)  # let the tiles fade in for the screenshot
+        _shot(citizen, "admin-journey-raster-curves-map")
+    finally:
+        context.close()
+
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="de-DE"
+    )
+    try:
+        small = phone.new_page()
+        _login(small, base, name)
+        _upload(small, base, tif)
+        expect(small.get_by_test_id("raster-preview")).to_be_visible()
+        assert small.evaluate("document.documentElement.scrollWidth") <= 390
+        _shot(small, "admin-journey-raster-doctor-phone")
+    finally:
+        phone.close()
+
+
+def _curved_geopackage(tmp_path: Path) -> Path:
+    import shutil
+    import subprocess
+
+    from tests.test_admin_curves import CURVES
+
+    ogr2ogr = shutil.which("ogr2ogr")
+    assert ogr2ogr, "ogr2ogr (gdal-bin) fehlt"
+    (tmp_path / "kurven.csv").write_text(CURVES, encoding="utf-8")
+    target = tmp_path / "kreisel.gpkg"
+    subprocess.run(
+        [
+            ogr2ogr,
+            "-f",
+            "GPKG",
+            str(target),
+            str(tmp_path / "kurven.csv"),
+            "-a_srs",
+            "EPSG:25832",
+            "-nln",
+            "kreisel",
+            "-nlt",
+            "CURVEPOLYGON",
+            "-oo",
+            "GEOM_POSSIBLE_NAMES=WKT",
+            "-oo",
+            "KEEP_GEOM_COLUMNS=NO",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return target
