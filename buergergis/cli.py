@@ -45,6 +45,8 @@ COMMANDS: dict[str, str] = {
     "user": "buergergis.admin.commands:user_group",
     "token": "buergergis.admin.commands:token_group",
     "layers": "buergergis.admin.commands:layers_group",
+    "mail": "buergergis.services.commands:mail_group",
+    "anfragen": "buergergis.services.commands:anfragen_group",
     "backup": "buergergis.ops.commands:backup_command",
     "restore": "buergergis.ops.commands:restore_command",
     "settings": "buergergis.ops.commands:settings_command",

@@ -123,3 +123,10 @@ class ClusterError(BuergerGISError):
 
     status = 503
     code = "ClusterError"
+
+
+class TooManyRequests(BuergerGISError):
+    """A per-address limit is used up (429); counted in PostgreSQL across all workers."""
+
+    status = 429
+    code = "TooManyRequests"

@@ -73,27 +73,31 @@ def restorer(engine: Engine) -> Iterator[Restorer]:
 @pytest.fixture()
 def generous_limit(app: Flask) -> Iterator[None]:
     """Many Kaufanfragen from 127.0.0.1 in one session must not hit the per-address limit."""
-    before = app.config.get("BUERGERGIS_KAUFANFRAGE_LIMIT")
-    app.config["BUERGERGIS_KAUFANFRAGE_LIMIT"] = "1000 per minute"
+    before = app.config.get("BUERGERGIS_ANFRAGE_LIMITS")
+    app.config["BUERGERGIS_ANFRAGE_LIMITS"] = ((60, 10_000),)
     yield
     if before is None:
-        app.config.pop("BUERGERGIS_KAUFANFRAGE_LIMIT", None)
+        app.config.pop("BUERGERGIS_ANFRAGE_LIMITS", None)
     else:
-        app.config["BUERGERGIS_KAUFANFRAGE_LIMIT"] = before
+        app.config["BUERGERGIS_ANFRAGE_LIMITS"] = before
 
 
 def form_token(client: FlaskClient, fid: str) -> str:
     """The signed token of the Kaufanfrage form for lot ``fid``."""
-    page = client.get(f"/holzverkauf/anfrage?los={fid}").get_data(as_text=True)
+    page = client.get(f"/anfrage/{LOTS}/{fid}").get_data(as_text=True)
     match = re.search(r'name="token" type="hidden" value="([^"]+)"', page)
     assert match, page[:500]
     return match.group(1)
 
 
+def request_url(fid: str) -> str:
+    """The request form of a lot."""
+    return f"/anfrage/{LOTS}/{fid}"
+
+
 def request_data(fid: str, token: str, **overrides: str) -> dict[str, str]:
-    """A valid Kaufanfrage form body."""
+    """A valid Kaufanfrage form body (``fid`` is part of the URL, see :func:`request_url`)."""
     data = {
-        "los": fid,
         "token": token,
         "name": "Erika Mustermann",
         "kontakt": "erika@example.de",
@@ -108,4 +112,4 @@ def request_data(fid: str, token: str, **overrides: str) -> dict[str, str]:
 def count_requests(engine: Engine) -> int:
     """How many Kaufanfragen are stored."""
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM buergergis.kaufanfrage")).scalar_one())
+        return int(conn.execute(text("SELECT count(*) FROM buergergis.anfrage")).scalar_one())

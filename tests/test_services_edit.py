@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
-from buergergis.errors import DefinitionError, Unavailable
+from buergergis.errors import Unavailable
 from buergergis.services import config, edit, filters
 from buergergis.store.catalog import get_layer
 from buergergis.store.sql import layer_view
@@ -194,16 +194,15 @@ def test_offer_status_filter(client: FlaskClient, engine: Engine) -> None:
     assert client.get("/dienste/gibtsnicht").status_code == 404
 
 
-def test_service_roles_are_configurable(engine: Engine) -> None:
-    layers = config.parse_service_layers("holzverkauf=brennholz, kitas=kinderbetreuung")
+def test_own_views_find_their_layer_and_check_its_schema(engine: Engine) -> None:
+    layers = config.ServiceLayers({"holzverkauf": "brennholz"})
     assert (
         layers.layer_id("holzverkauf") == "brennholz"
-        and layers.role_of("kinderbetreuung") == "kitas"
+        and layers.role_of("brennholz") == "holzverkauf"
     )
-    assert layers.layer_id("buergeramt") == "buergeramt"
-    for bad in ("holz=brennholz", "holzverkauf=Brenn Holz"):
-        with pytest.raises(DefinitionError):
-            config.parse_service_layers(bad)
+    assert (
+        layers.layer_id("buergeramt") == "buergeramt" and layers.role_of("ortsteile") == "ortsteile"
+    )
     with engine.connect() as conn:
         ortsteile = get_layer(conn, "ortsteile")
     assert ortsteile is not None

@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 from sqlalchemy import Engine, text
 
-from buergergis.services import holz
+from buergergis.catalog.service import RequestForm
+from buergergis.services import request_form
 from buergergis.store.sql import layer_view
 from tests.admin_support import Staff, csrf_token, editor, login_session  # noqa: F401
 from tests.services_support import (
@@ -26,6 +27,7 @@ from tests.services_support import (
     generous_limit,  # noqa: F401
     lots_with,
     request_data,
+    request_url,
     restorer,  # noqa: F401
     value_of,
     version_of,
@@ -62,9 +64,9 @@ def test_lot_filter_rejects_unknown_status(client: FlaskClient) -> None:
 
 def test_form_needs_a_free_lot(client: FlaskClient, engine: Engine) -> None:
     assert client.get("/holzverkauf/anfrage").status_code == 302
-    assert client.get("/holzverkauf/anfrage?los=HM-0000-999").status_code == 404
+    assert client.get(request_url("HM-0000-999")).status_code == 404
     taken = lots_with(engine, "reserviert")[0]
-    response = client.get(f"/holzverkauf/anfrage?los={taken}")
+    response = client.get(request_url(taken))
     assert response.status_code == 409
     assert "reserviert" in response.get_data(as_text=True)
 
@@ -73,7 +75,7 @@ def test_invalid_input_is_explained_and_nothing_stored(client: FlaskClient, engi
     fid = lots_with(engine, "frei")[0]
     before = count_requests(engine)
     data = request_data(fid, form_token(client, fid), name="", kontakt="irgendwas", einwilligung="")
-    response = client.post("/holzverkauf/anfrage", data=data)
+    response = client.post(request_url(fid), data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Bitte geben Sie Ihren Namen an." in page
@@ -84,9 +86,8 @@ def test_invalid_input_is_explained_and_nothing_stored(client: FlaskClient, engi
 
 @pytest.mark.parametrize("kontakt", ["erika@example.de", "05151 202-1540", "+49 (5151) 2021540"])
 def test_email_or_phone_accepted(kontakt: str) -> None:
-    form = holz.RequestForm(
-        data={"los": "x", "name": "Ab", "kontakt": kontakt, "einwilligung": True}
-    )
+    form_cls = request_form.form_class(RequestForm(kind="kaufanfrage", title="Kaufanfrage"))
+    form = form_cls(data={"name": "Ab", "kontakt": kontakt, "einwilligung": True})
     assert form.validate(), form.errors
 
 
@@ -95,19 +96,19 @@ def test_token_is_required_and_bound_to_the_lot(
 ) -> None:
     free = lots_with(engine, "frei")
     before = count_requests(engine)
-    response = client.post("/holzverkauf/anfrage", data=request_data(free[0], ""))
+    response = client.post(request_url(free[0]), data=request_data(free[0], ""))
     assert response.status_code == 400 and "Sicherheitsmerkmal" in response.get_data(as_text=True)
     other = form_token(client, free[1])
-    response = client.post("/holzverkauf/anfrage", data=request_data(free[0], other))
-    assert response.status_code == 400 and "anderen Los" in response.get_data(as_text=True)
+    response = client.post(request_url(free[0]), data=request_data(free[0], other))
+    assert response.status_code == 400 and "anderen Angebot" in response.get_data(as_text=True)
     real = TimestampSigner.get_timestamp
     monkeypatch.setattr(
-        TimestampSigner, "get_timestamp", lambda self: real(self) - holz.FORM_MAX_AGE - 60
+        TimestampSigner, "get_timestamp", lambda self: real(self) - request_form.FORM_MAX_AGE - 60
     )
-    old = holz.form_token("test-secret", free[0])
+    old = request_form.form_token("test-secret", LOTS, free[0])
     monkeypatch.undo()
-    response = client.post("/holzverkauf/anfrage", data=request_data(free[0], old))
-    assert response.status_code == 400 and "abgelaufen" in response.get_data(as_text=True)
+    response = client.post(request_url(free[0]), data=request_data(free[0], old))
+    assert response.status_code == 400 and "zu lange geöffnet" in response.get_data(as_text=True)
     assert count_requests(engine) == before
 
 
@@ -125,7 +126,7 @@ def test_cross_site_posts_are_refused(
     fid = lots_with(engine, "frei")[0]
     before = count_requests(engine)
     response = client.post(
-        "/holzverkauf/anfrage", data=request_data(fid, form_token(client, fid)), headers=headers
+        request_url(fid), data=request_data(fid, form_token(client, fid)), headers=headers
     )
     assert response.status_code == 403
     assert "fremden Webseiten" in response.get_data(as_text=True)
@@ -135,7 +136,7 @@ def test_cross_site_posts_are_refused(
 def test_honeypot_is_refused(client: FlaskClient, engine: Engine) -> None:
     fid = lots_with(engine, "frei")[0]
     data = request_data(fid, form_token(client, fid), website="http://spam.example")
-    assert client.post("/holzverkauf/anfrage", data=data).status_code == 400
+    assert client.post(request_url(fid), data=data).status_code == 400
 
 
 def test_request_is_stored_and_confirmed_without_cookies(
@@ -144,7 +145,7 @@ def test_request_is_stored_and_confirmed_without_cookies(
     fid = lots_with(engine, "frei")[0]
     headers = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
     response = client.post(
-        "/holzverkauf/anfrage", data=request_data(fid, form_token(client, fid)), headers=headers
+        request_url(fid), data=request_data(fid, form_token(client, fid)), headers=headers
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     assert "Set-Cookie" not in response.headers
@@ -155,7 +156,7 @@ def test_request_is_stored_and_confirmed_without_cookies(
     assert reference
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT * FROM buergergis.kaufanfrage WHERE id = :id"),
+            text("SELECT * FROM buergergis.anfrage WHERE id = :id"),
             {"id": int(reference.group(1)[-6:])},
         ).one()
     assert (row.fid, row.name, row.kontakt, row.status) == (
@@ -171,31 +172,34 @@ def test_request_is_stored_and_confirmed_without_cookies(
 
 def test_rate_limit_per_address(app: Flask, engine: Engine) -> None:
     fid = lots_with(engine, "frei")[0]
-    before = app.config["BUERGERGIS_KAUFANFRAGE_LIMIT"]
-    app.config["BUERGERGIS_KAUFANFRAGE_LIMIT"] = "2 per minute"
+    before = app.config["BUERGERGIS_ANFRAGE_LIMITS"]
+    app.config["BUERGERGIS_ANFRAGE_LIMITS"] = ((60, 2),)
     try:
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = "192.0.2.77"
         statuses = [
             client.post(
-                "/holzverkauf/anfrage", data=request_data(fid, form_token(client, fid), name="")
+                request_url(fid), data=request_data(fid, form_token(client, fid))
             ).status_code
             for _ in range(3)
         ]
-        assert statuses == [400, 400, 429]
-        limited = client.post(
-            "/holzverkauf/anfrage", data=request_data(fid, form_token(client, fid))
+        assert statuses == [303, 303, 429]
+        limited = client.post(request_url(fid), data=request_data(fid, form_token(client, fid)))
+        assert limited.status_code == 429 and "sehr viele Anfragen" in limited.get_data(
+            as_text=True
         )
-        assert limited.status_code == 429 and "Zu viele Anfragen" in limited.get_data(as_text=True)
         other = app.test_client()
         other.environ_base["REMOTE_ADDR"] = "192.0.2.78"
-        assert other.get(f"/holzverkauf/anfrage?los={fid}").status_code == 200
+        assert (
+            other.post(request_url(fid), data=request_data(fid, form_token(other, fid))).status_code
+            == 303
+        )
     finally:
-        app.config["BUERGERGIS_KAUFANFRAGE_LIMIT"] = before
+        app.config["BUERGERGIS_ANFRAGE_LIMITS"] = before
 
 
 def submit(client: FlaskClient, fid: str) -> int:
-    response = client.post("/holzverkauf/anfrage", data=request_data(fid, form_token(client, fid)))
+    response = client.post(request_url(fid), data=request_data(fid, form_token(client, fid)))
     assert response.status_code == 303, response.get_data(as_text=True)
     reference = re.search(
         r"(HV-\d{4}-\d{6})", client.get(response.headers["Location"]).get_data(as_text=True)
@@ -230,7 +234,7 @@ def test_staff_reserves_the_lot_of_a_request(
     staff = login_session(app.test_client(), editor)
     listing = staff.get("/admin/dienste/anfragen").get_data(as_text=True)
     assert f'data-request="{request_id}"' in listing and "Erika Mustermann" in listing
-    token = csrf_token(staff, "/admin/dienste/anfragen")
+    token = csrf_token(staff, f"/admin/dienste/anfragen/{request_id}")
     response = staff.post(
         f"/admin/dienste/anfragen/{request_id}", data={"aktion": "reserviert", "csrf_token": token}
     )
@@ -252,7 +256,7 @@ def test_staff_reserves_the_lot_of_a_request(
             {"id": LOTS, "v": after},
         ).all()
         closed = conn.execute(
-            text("SELECT status, bearbeitet_von FROM buergergis.kaufanfrage WHERE id = :id"),
+            text("SELECT status, bearbeitet_von FROM buergergis.anfrage WHERE id = :id"),
             {"id": request_id},
         ).one()
     assert tuple(history) == ("edit", editor.name)
@@ -265,7 +269,7 @@ def test_staff_reserves_the_lot_of_a_request(
     item = client.get(f"/ogc/collections/{LOTS}/items/{quote(fid)}?f=json")
     assert item.status_code == 200
     assert item.get_json()["properties"]["status"] == "reserviert"
-    assert client.get(f"/holzverkauf/anfrage?los={fid}").status_code == 409
+    assert client.get(request_url(fid)).status_code == 409
     assert tile_status(client, tile, fid) == "reserviert"
 
 

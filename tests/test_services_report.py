@@ -187,7 +187,7 @@ def test_bad_input_gives_german_4xx(
     response = client.get(f"/mein-ort.json?{query}")
     assert 400 <= response.status_code < 500
     assert fragment in response.get_json()["description"]
-    page = client.get(f"/mein-ort?{query}")
+    page = client.get(f"/mein-ort?{query}", headers={"Accept": "text/html"})
     assert 400 <= page.status_code < 500 and page.mimetype == "text/html"
     assert fragment.replace("'", "&#39;") in page.get_data(as_text=True)
 
@@ -203,10 +203,10 @@ def test_offices_page_shows_status_and_nearest(client: FlaskClient, demo_layers:
 def test_address_search_where_an_address_layer_exists(
     app: Any, client: FlaskClient, engine: Engine, demo_layers: Any
 ) -> None:
-    from buergergis.services.config import parse_service_layers
+    from buergergis.services.config import ServiceLayers
 
-    before = app.extensions["buergergis_services"]
-    app.extensions["buergergis_services"] = parse_service_layers("adressen=kitas")
+    before = app.extensions.get("buergergis_services")
+    app.extensions["buergergis_services"] = ServiceLayers({"adressen": "kitas"})
     try:
         with engine.connect() as conn:
             kita = conn.execute(

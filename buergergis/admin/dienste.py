@@ -1,13 +1,15 @@
 """Staff pages of the city services under ``/admin/dienste`` (own blueprint, staff login).
 
-Uses the staff area's Flask-Login session and roles (``StaffUser.has_role``) and Flask-WTF's
-session-bound CSRF token, exactly like ``/admin``: not logged in → the login page, POST
-without a valid token → 400, both roles (``editor``, ``admin``) may work here. Every change
-is a new layer version plus an audit entry (``services.edit``).
+Uses the staff area's Flask-Login session and roles and Flask-WTF's session-bound CSRF token,
+exactly like ``/admin``: not logged in → the login page, POST without a valid token → 400.
+Which services exist, what staff may edit and which role reads a service's requests
+(``service.request.staff_role``; job applications: ``admin``) comes from the layer files.
+Every edit is a new layer version plus an audit entry (``services.edit``).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
@@ -16,20 +18,20 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
+from buergergis.catalog.service import Service
 from buergergis.errors import Forbidden, InvalidParameter, NotFound
-from buergergis.services import edit
-from buergergis.services.config import CHOICES, EDITABLE, TITLES
-from buergergis.services.holz import STATUS
-from buergergis.store.catalog import LayerRecord, require_layer
-from buergergis.store.services import queries, requests
+from buergergis.services import attachments, config, edit, mail, retention
+from buergergis.store import audit
+from buergergis.store.catalog import LayerRecord, list_layers, require_layer
+from buergergis.store.services import outbox, queries, requests
+from buergergis.store.services.requests import ServiceRequest
 from buergergis.web import state
-from buergergis.web.services_support import fmt, labels, service_layers
+from buergergis.web.services_support import fmt, labels
 
 bp = Blueprint("services_admin", __name__, url_prefix="/admin/dienste")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: What a button on a Kaufanfrage does to the lot.
-ACTIONS = {"reserviert": "reserviert", "verkauft": "verkauft", "erledigt": None}
+DONE = "erledigt"
 MAX_FEATURES = 1000
 
 
@@ -66,71 +68,192 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _services() -> dict[str, LayerRecord]:
+    """Every loaded service layer (public or not), by id."""
+    with state().engine.connect() as conn:
+        records = list_layers(conn, include_private=True)
+    return {r.id: r for r in records if config.service_of(r) and r.kind == "vector"}
+
+
 @bp.context_processor
 def _template_globals() -> dict[str, object]:
-    return {"csrf_token": generate_csrf, "staff": g.get("staff"), "fmt": fmt, "titles": TITLES}
+    services = _services()
+    return {
+        "csrf_token": generate_csrf, "staff": g.get("staff"), "fmt": fmt,
+        "titles": config.titles(services.values()), "service_ids": sorted(services),
+    }  # fmt: skip
 
 
 def _record(role: str) -> LayerRecord:
-    if role not in EDITABLE:
-        raise NotFound(f"Den Dienst '{role[:40]}' gibt es nicht.")
-    layer_id = service_layers().layer_id(role)
     with state().engine.connect() as conn:
-        return require_layer(conn, layer_id, include_private=True, vector=True)
+        record = require_layer(conn, role, include_private=True, vector=True)
+    config.require_service(record)
+    return record
+
+
+def _readable(records: dict[str, LayerRecord]) -> list[str]:
+    """Layers whose requests this staff member may read (``service.request.staff_role``)."""
+    return [
+        lid
+        for lid, r in records.items()
+        if (s := config.service_of(r)) and s.request and g.staff.has_role(s.request.staff_role)
+    ]
+
+
+def _request(request_id: int) -> tuple[ServiceRequest, LayerRecord, Service]:
+    """A request this staff member may read (404 unknown, 403 other role)."""
+    with state().engine.connect() as conn:
+        found = requests.get_request(conn, request_id)
+    if found is None:
+        raise NotFound(f"Die Anfrage {request_id} gibt es nicht (mehr).")
+    record = _record(found.layer_id)
+    service = config.require_service(record)
+    role = service.request.staff_role if service.request else "admin"
+    if not g.staff.has_role(role):
+        raise Forbidden("Anfragen dieses Dienstes bearbeitet eine andere Rolle.")
+    return found, record, service
 
 
 def _actor() -> str:
     return str(g.staff.name)
 
 
-# ---- pages -----------------------------------------------------------------------------------
+def _actions(service: Service) -> dict[str, str | None]:
+    """Buttons of a request: set the feature's status to a value that takes no requests, or
+    close the request without changing the feature."""
+    status = service.status
+    values = [v for v in status.values if v not in status.requestable] if status else []
+    return {v: v for v in values} | {DONE: None}
+
+
+# ---- overview, requests ------------------------------------------------------------------------
 
 
 @bp.get("/")
 def index() -> str:
-    """Open Kaufanfragen and the editable service layers."""
+    """Open requests per service, the outbox and the editable service layers."""
+    services = _services()
+    readable = _readable(services)
     with state().engine.connect() as conn:
-        open_count = requests.count_open(conn)
-    return render_template("services/admin/index.html", open_count=open_count, roles=EDITABLE)
+        open_count = requests.count_open(conn, readable)
+        waiting = len(outbox.pending(conn))
+    return render_template(
+        "services/admin/index.html", open_count=open_count, services=services,
+        readable=readable, waiting_mails=waiting, smtp=bool(mail.MailSettings.from_env().url),
+    )  # fmt: skip
 
 
 @bp.get("/anfragen")
 def request_list() -> str:
-    """Kaufanfragen, newest first (``status=neu`` by default, ``alle`` for every one)."""
+    """Requests of the services this role reads, newest first (``status``, ``layer``)."""
     wanted = request.args.get("status", "neu")
     status = wanted if wanted in {"neu", "bearbeitet"} else None
-    record = _record("holzverkauf")
+    services = _services()
+    readable = _readable(services)
+    layer = request.args.get("layer", "")
+    chosen = [layer] if layer in readable else readable
     with state().engine.connect() as conn:
-        found = requests.list_requests(conn, status=status)
-        lots = {r.fid: r for r in queries.rows(conn, record, (STATUS,), limit=10000)}
-    return render_template("services/admin/requests.html", requests=found, lots=lots,
-                           wanted=wanted, actions=ACTIONS)  # fmt: skip
+        found = requests.list_requests(conn, chosen, status=status)
+    return render_template(
+        "services/admin/requests.html", requests=found, wanted=wanted, layer=layer,
+        readable=readable, services=services,
+    )  # fmt: skip
+
+
+@bp.get("/anfragen/suche")
+def request_search() -> ResponseReturnValue:
+    """A request by its reference number (Art. 15/17 start here)."""
+    reference = request.args.get("vorgang", "")
+    with state().engine.connect() as conn:
+        found = retention.by_reference(conn, reference)
+    return redirect(url_for("services_admin.request_detail", request_id=found.id))
+
+
+@bp.get("/anfragen/<int:request_id>")
+def request_detail(request_id: int) -> str:
+    """One request with the citizen's data, its mails, deletion date and actions."""
+    found, record, service = _request(request_id)
+    with state().engine.connect() as conn:
+        mails = outbox.for_request(conn, found.id)
+        feature = queries.feature(conn, record, found.fid, [])
+    return render_template(
+        "services/admin/request.html", r=found, record=record, service=service, mails=mails,
+        actions=_actions(service), feature_exists=feature is not None,
+    )  # fmt: skip
 
 
 @bp.post("/anfragen/<int:request_id>")
 def request_action(request_id: int) -> ResponseReturnValue:
-    """Reserve or sell the lot of a request (new layer version), or just close the request."""
+    """Set the feature's status (new layer version) and/or close the request."""
+    found, record, service = _request(request_id)
+    actions = _actions(service)
     action = request.form.get("aktion", "")
-    if action not in ACTIONS:
+    if action not in actions:
         raise InvalidParameter(f"Unbekannte Aktion '{action[:20]}'.")
-    with state().engine.connect() as conn:
-        found = requests.get_request(conn, request_id)
-    if found is None:
-        raise NotFound(f"Die Kaufanfrage {request_id} gibt es nicht.")
-    record = _record("holzverkauf")
-    values: dict[str, Any] = {STATUS: ACTIONS[action]} if ACTIONS[action] else {}
+    target = actions[action]
+    values: dict[str, Any] = {service.status.attribute: target} if target and service.status else {}
     result = edit.save(state().engine, record, found.fid, values, actor=_actor(),
                        keep=state().settings.keep_versions, request_id=request_id)  # fmt: skip
-    change = f"Los {found.fid} ist jetzt {ACTIONS[action]}" if result.changed else "Los unverändert"
+    change = f"{found.fid} ist jetzt {target}" if result.changed else "Angebot unverändert"
     flash(f"Anfrage {found.reference} bearbeitet: {change}.", "success")
     return redirect(url_for("services_admin.request_list"))
+
+
+@bp.get("/anfragen/<int:request_id>/anhang")
+def request_attachment(request_id: int) -> Response:
+    """The PDF of an application (only for the role that handles the service's requests)."""
+    found, _record_, _service = _request(request_id)
+    if not found.anhang:
+        raise NotFound("Diese Anfrage hat keinen Anhang.")
+    data = attachments.read(state().settings.var, found.anhang)
+    response = Response(data, mimetype="application/pdf")
+    name = (found.anhang_name or "anhang.pdf").replace('"', "")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/anfragen/<int:request_id>/export.json")
+def request_export(request_id: int) -> Response:
+    """Everything stored about one request (Art. 15 DSGVO), audited."""
+    found, _record_, _service = _request(request_id)
+    with state().engine.begin() as conn:
+        body = retention.export(conn, found)
+        audit.record(conn, _actor(), "anfrage_export", layer_id=found.layer_id,
+                     details={"anfrage": found.reference})  # fmt: skip
+    response = Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.reference}.json"'
+    return response
+
+
+@bp.post("/anfragen/<int:request_id>/loeschen")
+def request_delete(request_id: int) -> ResponseReturnValue:
+    """Delete one request now (Art. 17 DSGVO), audited without personal data."""
+    found, _record_, _service = _request(request_id)
+    retention.erase(state().engine, state().settings.var, found.id)
+    with state().engine.begin() as conn:
+        audit.record(conn, _actor(), "anfrage_geloescht", layer_id=found.layer_id,
+                     details={"anfrage": found.reference})  # fmt: skip
+    flash(f"Anfrage {found.reference} gelöscht.", "success")
+    return redirect(url_for("services_admin.request_list"))
+
+
+@bp.get("/postausgang")
+def outbox_page() -> str:
+    """Mails not yet delivered (all of them while no SMTP server is configured)."""
+    with state().engine.connect() as conn:
+        mails = outbox.pending(conn)
+    return render_template("services/admin/outbox.html", mails=mails,
+                           smtp=bool(mail.MailSettings.from_env().url))  # fmt: skip
+
+
+# ---- editing features --------------------------------------------------------------------------
 
 
 @bp.get("/<role>")
 def features(role: str) -> str:
     """The features of a service layer with their editable values."""
     record = _record(role)
-    available = edit.fields(record, role, {})
+    available = edit.fields(record, {})
     names = [f.name for f in available]
     with state().engine.connect() as conn:
         rows = queries.rows(conn, record, names, limit=MAX_FEATURES)
@@ -142,20 +265,20 @@ def features(role: str) -> str:
 def feature_edit(role: str, fid: str) -> ResponseReturnValue:
     """Edit the attributes of one feature; saving makes a new layer version."""
     record = _record(role)
-    names = list(EDITABLE[role])
+    names = list(config.editable(record))
     with state().engine.connect() as conn:
         row = queries.feature(conn, record, fid, [n for n in names if n in labels(record)])
     if row is None:
         raise NotFound(f"Das Objekt '{fid[:60]}' gibt es in '{record.id}' nicht.")
-    available = edit.fields(record, role, row.values)
+    available = edit.fields(record, row.values)
     if request.method == "GET":
         return render_template("services/admin/edit.html", role=role, record=record, row=row,
-                               fields=available, choices=CHOICES)  # fmt: skip
+                               fields=available)  # fmt: skip
     try:
         values = edit.parse_changes(available, request.form)
     except InvalidParameter as exc:
         page = render_template("services/admin/edit.html", role=role, record=record, row=row,
-                               fields=available, choices=CHOICES, submitted=request.form,
+                               fields=available, submitted=request.form,
                                errors=exc.details.get("fields", {}))  # fmt: skip
         return page, 400
     expected = request.form.get("version", "")

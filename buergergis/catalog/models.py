@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from buergergis.catalog.service import Service, check_service
+
 ID_PATTERN = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
 ID_MAX_LENGTH = 40
 ATTRIBUTE_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
@@ -316,11 +318,18 @@ class VectorLayer(_LayerBase):
     popup: tuple[str, ...] = Field(default=(), description="Attributes shown in popups.")
     search: tuple[str, ...] = Field(default=(), description="Attributes searched by /search.")
     temporal: Temporal | None = None
+    service: Service | None = Field(
+        default=None, description="City-service behaviour (status, requests, editing)."
+    )
 
     @model_validator(mode="after")
     def _references(self) -> VectorLayer:
         if self.attributes is None:
+            if self.service is not None:
+                raise ValueError("service braucht eine explizite Attributliste (attributes)")
             return self
+        if self.service is not None:
+            check_service(self.service, {a.name: a.type for a in self.attributes})
         names = [a.name for a in self.attributes]
         if len(set(names)) != len(names):
             raise ValueError("Attributnamen müssen eindeutig sein")

@@ -15,6 +15,12 @@ from buergergis.demo.texts import BUERGERAEMTER, FAHRZEUGE, FERIENAKTIONEN, KITA
 
 WGS84 = "EPSG:4326"
 BASE_URL = "https://www.hameln.de/de"
+#: Places of the holiday activities (cycled; a small one so that a waiting list is shown).
+PLACES = (12, 20, 2, 15, 8, 25)
+#: Online services of the Rathaus by office key (birth certificate: apply and pay online).
+ONLINE_SERVICES = {
+    "standesamt": f"{BASE_URL}/rathaus/standesamt/geburtsurkunde-online/",
+}
 
 
 def slug(text: str) -> str:
@@ -46,6 +52,7 @@ def buergeramt() -> gpd.GeoDataFrame:
                 "leistungen": leistungen,
                 "oeffnungszeiten": hours,
                 "termin_url": f"{BASE_URL}/rathaus/buergerservice/termin/?standort={key}",
+                "online_url": ONLINE_SERVICES.get(key),
                 "telefon": f"05151 202-{extension}",
             }
         )
@@ -93,6 +100,7 @@ def ferienaktionen() -> gpd.GeoDataFrame:
                 "alter_von": age_from,
                 "alter_bis": age_to,
                 "kosten_eur": cost,
+                "plaetze": PLACES[i % len(PLACES)],
                 "ort": f"{p.name}, {p.adresse}",
                 "anmeldung_url": f"{BASE_URL}/familie/ferienpass/?angebot={start[:4]}-{slug(titel)}",
             }

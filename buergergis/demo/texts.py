@@ -15,6 +15,7 @@ BUERGERAEMTER: tuple[tuple[str, str, str | None, str, str, str, str], ...] = (
     ("Bürgerbüro Klein Berkel", "Klein Berkel", "Pyrmonter Straße", "Personalausweis, Reisepass, Meldebescheinigung, Wohnsitzanmeldung, Führungszeugnis", "Mo,We 09:00-12:00; Th 14:00-17:30; PH off", "klein-berkel", "3320"),
     ("Servicestelle Tündern", "Tündern", "Tünderner Straße", "Meldebescheinigung, Beglaubigungen, Abholung von Ausweisdokumenten", "We 09:00-12:00; PH off", "tuendern", "3330"),
     ("Bürgerbüro Sünteltal", "Unsen", "Unsener Straße", "Personalausweis, Reisepass, Meldebescheinigung, Fundsachen", "Tu 14:00-17:00; Fr 09:00-12:00; PH off", "suenteltal", "3340"),
+    ("Standesamt Hameln", "Altstadt", "Rathausplatz", "Geburtsurkunde (online beantragen und bezahlen), Sterbeurkunde, Eheschließung, Namenserklärung, Vaterschaftsanerkennung", "Mo-Th 08:00-15:30; Fr 08:00-12:00; PH off", "standesamt", "1340"),
 )
 
 # fmt: on

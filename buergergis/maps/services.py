@@ -5,8 +5,8 @@
 * "Nothing past": layers with a hide-past rule (``services.filters.current_only``) are read
   from the OGC API with the equivalent CQL2 filter, so the map shows what the list shows. The
   OGC API itself keeps returning every feature; only the map asks for the filter.
-* List pages: the same rule plus the attribute filters of a role (Holzverkauf: status and
-  Holzart) as one :class:`~buergergis.store.services.queries.Where` for the store.
+* List pages: the same rule plus the attribute filters of the layer's ``service.filters``
+  (Holzverkauf: status and Holzart) as one :class:`~buergergis.store.services.queries.Where`.
 
 Responses that use "today" must put :attr:`MapServices.validator`/:attr:`ListFilters.validator`
 into their ETag, so a cached copy never shows yesterday's state.
@@ -22,8 +22,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from buergergis.maps.i18n import Lang
+from buergergis.services import config as service_config
 from buergergis.services import filters
-from buergergis.services.config import CHOICES, ServiceLayers
+from buergergis.services.config import ServiceLayers
 from buergergis.services.holz import FREE, STATUS
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services.queries import Where
@@ -33,9 +34,6 @@ ONLY_SWITCH: Mapping[str, tuple[str, str, str]] = {
     "holzverkauf": (STATUS, FREE, "only_free_lots"),
     "fahrzeugverkauf": ("status", "verfügbar", "only_available_vehicles"),
 }
-
-#: Roles whose list page (``/liste/<layer>``) offers attribute filters, and the attributes.
-LIST_FILTERS: Mapping[str, tuple[str, ...]] = {"holzverkauf": (STATUS, "holzart")}
 
 
 def past_filter(attribute: str, today: date) -> dict[str, Any]:
@@ -124,6 +122,7 @@ class ListFilters:
     hides_past: bool = False  # the layer has a hide-past rule …
     show_past: bool = False  # … and ``alle=1`` switched it off
     today: date | None = None
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # closed value lists
 
     @property
     def validator(self) -> str | None:
@@ -140,21 +139,21 @@ def list_filters(
 ) -> ListFilters:
     """Attribute filters of the layer's role and, unless ``alle=1``, "nothing past"."""
     role = layers.role_of(record.id)
-    known = {a.name for a in record.attributes}
-    names = tuple(n for n in LIST_FILTERS.get(role or "", ()) if n in known)
+    names = filters.filter_names(record)
     where, chosen = Where(), dict[str, str]()
-    if role and names:
+    if names:
         where, chosen = filters.attribute_filters(record, role, args, names)
     show_past = filters.wants_all(args)
     current = filters.current_only(record, layers, today)
     if current is not None and not show_past:
         where = where + current
-    return ListFilters(where, role, chosen, names, current is not None, show_past, today)
+    fixed = {n: c for n in names if (c := service_config.choices(record, n))}
+    return ListFilters(where, role, chosen, names, current is not None, show_past, today, fixed)
 
 
 def fixed_choices(filters_: ListFilters, name: str) -> tuple[str, ...] | None:
     """The closed value list of a filter attribute (``None``: read the values from the data)."""
-    return CHOICES.get((filters_.role or "", name))
+    return filters_.choices.get(name)
 
 
 @dataclass(frozen=True)

@@ -1,67 +1,35 @@
-"""Which layer plays which service role, and what staff may edit — driven by configuration.
+"""What a layer's ``service`` block says, read for the service pages (no tables in Python).
 
-A city can rename layers: the roles (``buergeramt``, ``holzverkauf``, …) are the stable names
-used in URLs and code; the layer ids come from ``BUERGERGIS_SERVICE_LAYERS`` (for example
-``holzverkauf=brennholz,buergeramt=servicestellen``), defaulting to the role names. Each role
-documents the attributes its layer must have (the schema in ``docs/dienste.md``).
+Every behaviour of a city service — status values, which of them accept requests, editable
+attributes, hide-past, capacity, the request form — comes from the layer definition
+(``buergergis.catalog.service.Service``). Only the few pages with views of their own find
+their layer by id: the Bürgeramt page (``buergeramt``), the wood-lot page (``holzverkauf``)
+and "Mein Ort" (``ortsteile``, ``adressen``); :data:`REQUIRED` lists what those views read.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from buergergis.catalog.models import ID_PATTERN
-from buergergis.errors import DefinitionError, NotFound, Unavailable
+from buergergis.catalog.models import VectorLayer
+from buergergis.catalog.service import RequestForm, Service
+from buergergis.errors import NotFound, Unavailable
 from buergergis.store.catalog import LayerRecord
 
-ENV_VAR = "BUERGERGIS_SERVICE_LAYERS"
-
-#: Attributes a layer needs to serve a role.
+#: Attributes the pages with their own views read from their layer.
 REQUIRED: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "buergeramt": ("name", "adresse", "oeffnungszeiten"),
         "holzverkauf": ("holzart", "sortiment", "menge_rm", "preis_rm", "status"),
-        "kitas": ("name", "traeger", "altersgruppen"),
-        "ferienaktionen": ("titel", "beginn", "ende"),
-        "stellenangebote": ("titel", "arbeitsort", "bewerbungsfrist"),
-        "fahrzeugverkauf": ("fahrzeug", "preis_eur", "status"),
+        "kitas": ("name",),
         "ortsteile": ("name",),
         "adressen": (),
     }
 )
 
-#: Attributes staff may change per role (single-feature edits in the staff area).
-EDITABLE: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "buergeramt": ("oeffnungszeiten", "leistungen", "termin_url", "telefon", "hinweis"),
-        "holzverkauf": (
-            "status", "preis_rm", "menge_rm", "abholung_von", "abholung_bis", "hinweise",
-        ),
-        "kitas": ("traeger", "altersgruppen", "plaetze", "vormerkung_url", "hinweis"),
-        "ferienaktionen": ("beginn", "ende", "kosten_eur", "anmeldung_url", "beschreibung"),
-        "stellenangebote": ("bewerbungsfrist", "entgeltgruppe", "befristet", "url"),
-        "fahrzeugverkauf": ("status", "preis_eur", "km_stand", "beschreibung"),
-    }
-)  # fmt: skip
-
-#: Closed value lists of some attributes (shown as select boxes, checked on save).
-CHOICES: Mapping[tuple[str, str], tuple[str, ...]] = MappingProxyType(
-    {
-        ("holzverkauf", "status"): ("frei", "reserviert", "verkauft"),
-        ("fahrzeugverkauf", "status"): ("verfügbar", "reserviert", "verkauft"),
-    }
-)
-
-#: Roles whose past entries are hidden by default, and the date attribute that decides it.
-HIDE_PAST: Mapping[str, str] = MappingProxyType(
-    {"ferienaktionen": "ende", "stellenangebote": "bewerbungsfrist"}
-)
-
-#: German names of the roles (navigation, headings).
+#: Headings of those pages when their layer declares no service title.
 TITLES: Mapping[str, str] = MappingProxyType(
     {
         "buergeramt": "Bürgerbüros und Servicestellen",
@@ -75,54 +43,84 @@ TITLES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_ID = re.compile(ID_PATTERN)
-
 
 @dataclass(frozen=True)
 class ServiceLayers:
-    """Role → layer id (defaults: the role names)."""
+    """The layers of the pages with own views (their ids; a service layer is its own role)."""
 
-    ids: Mapping[str, str] = field(default_factory=lambda: {r: r for r in REQUIRED})
+    ids: Mapping[str, str] = field(default_factory=dict)
 
     def layer_id(self, role: str) -> str:
-        """The layer id serving ``role``."""
+        """The layer id serving ``role`` (the role name itself)."""
         return self.ids.get(role, role)
 
     def role_of(self, layer_id: str) -> str | None:
-        """The role a layer plays, if any."""
-        return next((role for role, lid in self.ids.items() if lid == layer_id), None)
+        """The own view a layer serves (``buergeramt``, ``holzverkauf``, …), if any."""
+        found = next((r for r, lid in self.ids.items() if lid == layer_id), None)
+        return found or (layer_id if layer_id in TITLES else None)
 
 
-def parse_service_layers(value: str | None) -> ServiceLayers:
-    """Parse ``role=layer,role=layer``; unknown roles or invalid ids are a definition error."""
-    ids = {r: r for r in REQUIRED}
-    for part in (value or "").split(","):
-        if not part.strip():
-            continue
-        role, _, layer_id = (s.strip() for s in part.partition("="))
-        if role not in REQUIRED:
-            raise DefinitionError(
-                f"{ENV_VAR}: unbekannte Rolle '{role}' (möglich: {', '.join(REQUIRED)})"
-            )
-        if not _ID.match(layer_id):
-            raise DefinitionError(f"{ENV_VAR}: '{layer_id}' ist keine gültige Layer-ID")
-        ids[role] = layer_id
-    return ServiceLayers(MappingProxyType(ids))
+def service_of(record: LayerRecord) -> Service | None:
+    """The ``service`` block of a layer, or ``None``."""
+    definition = record.definition
+    return definition.service if isinstance(definition, VectorLayer) else None
 
 
-def from_environment() -> ServiceLayers:
-    """The roles as configured in the environment (read once by ``init_app``)."""
-    return parse_service_layers(os.environ.get(ENV_VAR))
+def require_service(record: LayerRecord) -> Service:
+    """The service block of a loaded vector layer (404 with a German message otherwise)."""
+    service = service_of(record) if record.loaded and record.kind == "vector" else None
+    if service is None:
+        raise NotFound(f"'{record.id}' ist kein Bürgerdienst.")
+    return service
+
+
+def require_form(record: LayerRecord) -> tuple[Service, RequestForm]:
+    """The service and its request form (404 when the layer takes no requests)."""
+    service = require_service(record)
+    if service.request is None:
+        raise NotFound(f"Für „{service.title}“ gibt es kein Anfrageformular.")
+    return service, service.request
+
+
+def title_of(record: LayerRecord) -> str:
+    """The name of the service (its layer title when it declares none)."""
+    service = service_of(record)
+    return service.title if service else TITLES.get(record.id, record.definition.title)
+
+
+def titles(records: Iterable[LayerRecord]) -> dict[str, str]:
+    """Layer id → service name for the navigation (defaults for the own views included)."""
+    return dict(TITLES) | {r.id: title_of(r) for r in records if service_of(r)}
+
+
+def choices(record: LayerRecord, name: str) -> tuple[str, ...] | None:
+    """The closed value list of an attribute (the declared status values), else ``None``."""
+    service = service_of(record)
+    return service.choices(name) if service else None
+
+
+def editable(record: LayerRecord) -> tuple[str, ...]:
+    """The attributes staff may edit."""
+    service = service_of(record)
+    return service.editable if service else ()
+
+
+def hide_past_attribute(record: LayerRecord) -> str | None:
+    """The date attribute that hides past entries (``service.valid_until``), if switched on."""
+    service = service_of(record)
+    if service is None or not service.hide_past or not service.valid_until:
+        return None
+    return service.valid_until
 
 
 def check_schema(record: LayerRecord, role: str) -> None:
-    """A clear 503 when the layer of a role lacks attributes the service needs."""
+    """A clear 503 when the layer of an own view lacks attributes that view reads."""
     names = {a.name for a in record.attributes}
-    missing = [a for a in REQUIRED[role] if a not in names]
+    missing = [a for a in REQUIRED.get(role, ()) if a not in names]
     if missing:
         raise Unavailable(
-            f"Der Layer '{record.id}' kann den Dienst „{TITLES[role]}“ nicht bereitstellen: "
-            f"es fehlen die Attribute {', '.join(missing)}."
+            f"Der Layer '{record.id}' kann den Dienst „{TITLES.get(role, role)}“ nicht "
+            f"bereitstellen: es fehlen die Attribute {', '.join(missing)}."
         )
 
 

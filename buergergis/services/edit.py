@@ -15,8 +15,7 @@ from sqlalchemy import Engine
 
 from buergergis.catalog.models import Attribute
 from buergergis.errors import InvalidParameter
-from buergergis.services import opening
-from buergergis.services.config import CHOICES, EDITABLE
+from buergergis.services import config, opening
 from buergergis.services.offices import HOURS
 from buergergis.store import audit
 from buergergis.store.catalog import LayerRecord
@@ -55,12 +54,12 @@ class Field:
         return str(self.value)
 
 
-def fields(record: LayerRecord, role: str, values: Mapping[str, Any]) -> list[Field]:
-    """The editable attributes of a role that the layer has, with current values."""
+def fields(record: LayerRecord, values: Mapping[str, Any]) -> list[Field]:
+    """The attributes of ``service.editable`` that the layer has, with current values."""
     known = {a.name: a for a in record.attributes}
     return [
-        Field(known[n], values.get(n), CHOICES.get((role, n)))
-        for n in EDITABLE.get(role, ())
+        Field(known[n], values.get(n), config.choices(record, n))
+        for n in config.editable(record)
         if n in known and known[n].type != "json"
     ]
 
@@ -160,7 +159,11 @@ def save(
             changes.sync(conn, record.id)
         if request_id is not None:
             outcome = ", ".join(f"{k}: {v[1]}" for k, v in result.changes.items()) or "unverändert"
-            requests.close_request(conn, request_id, actor=actor, ergebnis=outcome)
+            service = config.service_of(record)
+            days = service.request.retention_days if service and service.request else 90
+            requests.close_request(
+                conn, request_id, actor=actor, ergebnis=outcome, retention_days=days
+            )
             audit.record(
                 conn, actor, "kaufanfrage_bearbeitet", layer_id=record.id,
                 version=result.version, details={"anfrage": request_id, "fid": fid, "ergebnis": outcome},

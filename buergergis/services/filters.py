@@ -3,6 +3,7 @@
 For the map, list and OGC engineers: call :func:`current_only` with a layer record; it
 returns a :class:`~buergergis.store.services.queries.Where` on table alias ``t`` (SQL text
 with quoted identifiers plus bind parameters) or ``None`` when the layer has no such rule.
+The rule is the layer's ``service.valid_until`` (with ``service.hide_past``, the default).
 "Today" is the calendar day in Europe/Berlin, so responses that use it must include
 :func:`today` in their ETag.
 """
@@ -12,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from buergergis.catalog.models import VectorLayer
 from buergergis.errors import InvalidParameter
-from buergergis.services.config import CHOICES, HIDE_PAST, ServiceLayers
+from buergergis.services import config
+from buergergis.services.config import ServiceLayers
 from buergergis.services.opening import BERLIN
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services.queries import Where, equals, not_past
@@ -27,24 +28,17 @@ def today() -> date:
     return datetime.now(BERLIN).date()
 
 
-def hide_past_attribute(record: LayerRecord, layers: ServiceLayers) -> str | None:
-    """The date attribute deciding whether an entry is past (role config, else temporal end)."""
-    role = layers.role_of(record.id)
-    if role is None or role not in HIDE_PAST:
-        return None
-    names = {a.name for a in record.attributes}
-    if HIDE_PAST[role] in names:
-        return HIDE_PAST[role]
-    temporal = record.definition.temporal if isinstance(record.definition, VectorLayer) else None
-    end = temporal.end if temporal else None
-    return end if end in names else None
+def hide_past_attribute(record: LayerRecord, layers: ServiceLayers | None = None) -> str | None:
+    """The date attribute deciding whether an entry is past (``service.valid_until``)."""
+    name = config.hide_past_attribute(record)
+    return name if name in {a.name for a in record.attributes} else None
 
 
 def current_only(
-    record: LayerRecord, layers: ServiceLayers, on: date | None = None
+    record: LayerRecord, layers: ServiceLayers | None = None, on: date | None = None
 ) -> Where | None:
     """The "hide past entries" condition of a layer, or ``None``."""
-    name = hide_past_attribute(record, layers)
+    name = hide_past_attribute(record)
     return not_past(name, on or today()) if name else None
 
 
@@ -54,8 +48,15 @@ def wants_all(args: Mapping[str, str]) -> bool:
     return value in {"1", "true", "ja", "yes"}
 
 
+def filter_names(record: LayerRecord) -> tuple[str, ...]:
+    """The attributes a service offers as filters (``service.filters``)."""
+    service = config.service_of(record)
+    known = {a.name for a in record.attributes}
+    return tuple(n for n in (service.filters if service else ()) if n in known)
+
+
 def attribute_filters(
-    record: LayerRecord, role: str, args: Mapping[str, str], names: tuple[str, ...]
+    record: LayerRecord, role: str | None, args: Mapping[str, str], names: tuple[str, ...]
 ) -> tuple[Where, dict[str, str]]:
     """Equality filters from query parameters (only for ``names``), checked against choices."""
     where, chosen = Where(), {}
@@ -66,7 +67,7 @@ def attribute_filters(
             continue
         if len(value) > MAX_FILTER_LENGTH:
             raise InvalidParameter(f"Parameter '{name}': höchstens {MAX_FILTER_LENGTH} Zeichen.")
-        allowed = CHOICES.get((role, name))
+        allowed = config.choices(record, name)
         if allowed and value not in allowed:
             raise InvalidParameter(
                 f"Parameter '{name}': '{value}' ist nicht erlaubt (möglich: {', '.join(allowed)})."

@@ -19,7 +19,8 @@ log = logging.getLogger("buergergis.services.offices")
 
 HOURS = "oeffnungszeiten"
 FIELDS = (
-    "name", "adresse", "leistungen", HOURS, "termin_url", "telefon", "ortsteil", "hinweis",
+    "name", "adresse", "leistungen", HOURS, "termin_url", "online_url", "telefon", "ortsteil",
+    "hinweis",
 )  # fmt: skip
 #: How many of the nearest offices are checked for "open now".
 CANDIDATES = 50

@@ -27,7 +27,9 @@ ACTIONS = {
     "layer_purge": "Endgültig gelöscht",
     # added by the city services (issue 7, buergergis/services/edit.py):
     "feature_edit": "Objekt bearbeitet",
-    "kaufanfrage_bearbeitet": "Kaufanfrage bearbeitet",
+    "kaufanfrage_bearbeitet": "Anfrage bearbeitet",
+    "anfrage_export": "Anfrage exportiert (Art. 15 DSGVO)",
+    "anfrage_geloescht": "Anfrage gelöscht (Art. 17 DSGVO)",
 }
 
 

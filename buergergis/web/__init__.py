@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "buergergis.web.styles",
     "buergergis.web.maps",
     "buergergis.web.services",
+    "buergergis.web.anfragen",
     "buergergis.admin.views",
     "buergergis.admin.dienste",
 )

@@ -8,35 +8,29 @@ The staff pages live in ``buergergis.admin.dienste`` and are registered by :func
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     redirect,
     request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from buergergis.errors import NotFound
 from buergergis.services import config, feeds, filters, holz, offices, opening, report, report_pdf
 from buergergis.services.config import TITLES
-from buergergis.store.catalog import LayerRecord, require_layer
+from buergergis.store.catalog import require_layer
 from buergergis.store.services import changes
-from buergergis.store.services.queries import Row, Where
+from buergergis.store.services.queries import Where
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag, request_key
 from buergergis.web.services_support import (
-    PAGES,
     cached,
     html_page,
     json_response,
-    labels,
+    list_pages,
     lot_rows,
     map_context,
     no_store,
@@ -48,24 +42,11 @@ from buergergis.web.services_support import (
 
 bp = Blueprint("services", __name__)
 
-#: Kaufanfragen per IP address (override with app.config["BUERGERGIS_KAUFANFRAGE_LIMIT"]).
-REQUEST_LIMIT = "5 per minute;30 per day"
 JSON_PATHS = (".json", ".atom", "/offen")
-LIMITER = "buergergis_services_limiter"
 
 
 def init_app(app: Flask) -> None:
-    """Service roles and the rate limit of the Kaufanfrage form."""
-    app.extensions["buergergis_services"] = config.from_environment()
-    app.extensions[LIMITER] = Limiter(
-        get_remote_address, app=app, storage_uri="memory://", key_prefix="services"
-    )
-
-
-def _request_limit() -> Any:
-    """The per-address limit of Kaufanfragen (a context manager; 429 when exceeded)."""
-    value = current_app.config.get("BUERGERGIS_KAUFANFRAGE_LIMIT", REQUEST_LIMIT)
-    return current_app.extensions[LIMITER].limit(value)
+    """Nothing to set up: service behaviour comes from the layer files."""
 
 
 # ---- overview and Bürgeramt -----------------------------------------------------------------
@@ -78,8 +59,10 @@ def index() -> Response:
         records = public_records(conn)
     layers = service_layers()
     available = {role for role in TITLES if layers.layer_id(role) in {r.id for r in records}}
+    available |= {r.id for r in records if config.service_of(r)}
     return cached(records, lambda: html_page("services/index.html", available=available,
-                                             pages=PAGES, titles=TITLES))  # fmt: skip
+                                             pages=list_pages(records),
+                                             titles=config.titles(records)))  # fmt: skip
 
 
 @bp.get("/dienste/buergeramt")
@@ -132,10 +115,10 @@ def office_status() -> Response:
 @bp.get("/dienste/<role>")
 def offers(role: str) -> Response:
     """Kitas, Ferienaktionen, Stellenangebote, Fahrzeugverkauf: current entries by default."""
-    if role not in PAGES:
-        raise NotFound(f"Den Dienst '{role[:40]}' gibt es nicht.")
     with state().engine.connect() as conn:
         record = role_record(conn, role)
+        if role not in list_pages([record]):
+            raise NotFound(f"Den Dienst '{role[:40]}' gibt es nicht.")
         page = offer_page(conn, record, role, request.args)
     etag_parts = (filters.today(),) if page.hide_past else ()
     return cached([record], lambda: html_page("services/offers.html", page=page), *etag_parts)
@@ -155,43 +138,18 @@ def lots() -> Response:
 
 @bp.route("/holzverkauf/anfrage", methods=["GET", "POST"])
 def request_form() -> ResponseReturnValue:
-    """The Kaufanfrage: form (GET), storing and redirect to the confirmation (POST)."""
-    secret = current_app.config["SECRET_KEY"]
-    if request.method == "GET" and not request.args.get("los"):
+    """The old Kaufanfrage URL: to the generic form of the lot (308 keeps a POST a POST)."""
+    fid = (request.values.get("los") or "").strip()[:200]
+    if not fid:
         return redirect(url_for("services.lots", status=holz.FREE))
-    with state().engine.connect() as conn:
-        record = role_record(conn, "holzverkauf")
-        fid = (request.values.get("los") or "").strip()[:200]
-        lot = holz.lot_for_request(conn, record, fid)
-    if request.method == "GET":
-        return no_store(html_page("services/request_form.html", lot=lot, labels=labels(record),
-                                  form=holz.new_form(fid, secret)))  # fmt: skip
-    with _request_limit():
-        return _store_request(record, lot, secret)
-
-
-def _store_request(record: LayerRecord, lot: Row, secret: str) -> ResponseReturnValue:
-    holz.check_origin(request.headers, request.host_url)
-    form = holz.RequestForm(request.form)
-    submission = holz.validate(form, secret)
-    if submission is None:
-        response = html_page(
-            "services/request_form.html", lot=lot, labels=labels(record), form=form
-        )
-        response.status_code = 400
-        return no_store(response)
-    created = holz.submit(state().engine, record, submission)
-    token = holz.confirmation_token(secret, created)
-    return redirect(url_for("services.request_done", token=token), 303)
+    target = url_for("anfragen.form", layer_id=service_layers().layer_id("holzverkauf"), fid=fid)
+    return redirect(target, 308 if request.method == "POST" else 301)
 
 
 @bp.get("/holzverkauf/anfrage/bestaetigung/<token>")
-def request_done(token: str) -> Response:
-    """The confirmation with the reference number (signed link, no enumeration)."""
-    request_id = holz.confirmed_id(current_app.config["SECRET_KEY"], token)
-    with state().engine.connect() as conn:
-        found = holz.request_summary(conn, request_id)
-    return no_store(html_page("services/request_done.html", req=found, berlin=opening.BERLIN))
+def request_done(token: str) -> ResponseReturnValue:
+    """Old confirmation links: the status page (reference number and secret)."""
+    return redirect(url_for("anfragen.status"), 301)
 
 
 # ---- feeds and „Mein Ort" ------------------------------------------------------------------

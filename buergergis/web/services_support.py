@@ -17,7 +17,7 @@ from flask import Response, current_app, render_template
 from sqlalchemy import Connection
 
 from buergergis.services import config, filters
-from buergergis.services.config import CHOICES, TITLES, ServiceLayers
+from buergergis.services.config import TITLES, ServiceLayers
 from buergergis.services.formatting import fmt
 from buergergis.services.holz import LOT_FIELDS, STATUS
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
@@ -26,13 +26,19 @@ from buergergis.store.services.queries import Row, Where
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag, request_key
 
-#: Roles with a generic offer page ``/dienste/<role>`` and their filterable attributes.
-PAGES: Mapping[str, tuple[str, ...]] = {
-    "kitas": ("traeger",),
-    "ferienaktionen": ("ortsteil",),
-    "stellenangebote": ("bereich",),
-    "fahrzeugverkauf": ("status",),
-}
+#: Service layers with a page of their own instead of the generic list ``/dienste/<id>``.
+OWN_PAGES = ("buergeramt", "holzverkauf")
+
+
+def list_pages(records: Iterable[LayerRecord]) -> list[str]:
+    """Ids of the loaded service layers with a generic list page (``service.list_page``)."""
+    return [
+        r.id
+        for r in records
+        if (service := config.service_of(r)) and service.list_page and r.id not in OWN_PAGES
+    ]
+
+
 MAX_ROWS = 500
 MAX_COLUMNS = 8
 
@@ -133,7 +139,7 @@ class ListPage:
     @property
     def title(self) -> str:
         """Heading."""
-        return TITLES.get(self.role, self.record.definition.title)
+        return config.title_of(self.record)
 
 
 def _columns(record: LayerRecord, wanted: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -149,7 +155,7 @@ def _choices(
 ) -> dict[str, list[str]]:
     known = {a.name for a in record.attributes}
     return {
-        n: list(CHOICES.get((role, n)) or queries.distinct_values(conn, record, n))
+        n: list(config.choices(record, n) or queries.distinct_values(conn, record, n))
         for n in names
         if n in known
     }
@@ -159,7 +165,7 @@ def offer_page(
     conn: Connection, record: LayerRecord, role: str, args: Mapping[str, str]
 ) -> ListPage:
     """Kitas, Ferienaktionen, …: attribute filters and, where configured, no past entries."""
-    filterable = PAGES[role]
+    filterable = filters.filter_names(record)
     where, chosen = filters.attribute_filters(record, role, args, filterable)
     show_all = filters.wants_all(args)
     current = filters.current_only(record, service_layers())
@@ -189,7 +195,7 @@ def map_context(page: ListPage) -> dict[str, Any]:
 
 def lot_rows(conn: Connection, record: LayerRecord, args: Mapping[str, str]) -> ListPage:
     """Wood lots filtered by ``status`` and ``holzart``."""
-    filterable = (STATUS, "holzart")
+    filterable = filters.filter_names(record) or (STATUS, "holzart")
     where, chosen = filters.attribute_filters(record, "holzverkauf", args, filterable)
     columns = _columns(record, LOT_FIELDS)
     rows = queries.rows(conn, record, columns, where or Where(), order="", limit=MAX_ROWS)

@@ -10,7 +10,11 @@ config = context.config
 
 def run_migrations_online() -> None:
     """Run all pending migrations in one transaction, serialised by an advisory lock."""
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
+    engine = create_engine(
+        config.get_main_option("sqlalchemy.url") or "",
+        poolclass=pool.NullPool,
+        hide_parameters=True,
+    )
     with engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(hashtext('buergergis.migrate'))"))
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"))
