@@ -74,3 +74,25 @@ def test_only_the_basemap_is_external(page, live_server: str) -> None:
     assert page.locator(".swagger-ui .opblock").count() > 10
     hosts = {urlsplit(url).netloc for url in page.external}
     assert hosts <= {"sgx.geodatenzentrum.de"}, hosts
+
+
+def test_pages_work_under_their_content_security_policy(page, live_server: str) -> None:
+    """Map, table and Swagger UI run with the CSP the pages send; the browser reports no
+    violation (inline scripts are allowed by their hash only)."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    response = page.goto(f"{live_server}/ogc/collections/messpunkte/items?f=html&limit=50")
+    assert "sha256-" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    page.wait_for_selector("#ogc-map .leaflet-interactive")
+    page.click("button[type=submit]")  # the form with an empty filter
+    page.wait_for_selector("#ogc-map .leaflet-interactive")
+    assert page.locator("table tbody tr").count() == 50
+    page.goto(f"{live_server}/ogc/collections/buergeraemter/items/1?f=html")
+    page.wait_for_selector("#ogc-map .leaflet-interactive")
+    page.goto(f"{live_server}/ogc/api?f=html", wait_until="networkidle")
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert not violations, violations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -343,3 +346,32 @@ def test_temporal_on_a_text_attribute_is_ignored(
     load_layer(engine, settings, definition)
     assert client.get(ITEMS.format("texttime") + "?datetime=2020-01-01").json["numberMatched"] == 2
     assert "temporal" not in client.get("/ogc/collections/texttime").json["extent"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ogc/?f=html",
+        "/ogc/conformance?f=html",
+        "/ogc/collections?f=html",
+        "/ogc/collections/buergeraemter?f=html",
+        "/ogc/collections/buergeraemter/items?f=html",
+        "/ogc/collections/buergeraemter/items/1?f=html",
+        "/ogc/collections/buergeraemter/queryables?f=html",
+        "/ogc/api?f=html",
+    ],
+)
+def test_html_pages_send_csp_and_nosniff(
+    client: FlaskClient, ogc_layers: list[str], path: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "object-src 'none'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'self'" in policy
+    inline = re.findall(r"<script>(.*?)</script>", response.get_data(as_text=True), re.S)
+    for script in inline:  # every inline script is allowed by its hash, nothing else
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
