@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "buergergis.web.ogc",
     "buergergis.web.tiles",
     "buergergis.web.styles",
+    "buergergis.web.wms",
     "buergergis.web.maps",
     "buergergis.web.services",
     "buergergis.web.anfragen",

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from buergergis.db.health import OUTAGE
 from buergergis.errors import BuergerGISError, DatabaseUnavailable, InvalidParameter, QueryTimeout
+from buergergis.ows.exceptions import exception_report, is_ows_path
 
 log = logging.getLogger("buergergis.errors")
 
@@ -152,8 +153,12 @@ def error_response(
 
 
 def representation(problem: Problem) -> Response:
-    """The problem as JSON or as the area's HTML page."""
-    if wants_json():
+    """The problem as JSON, as the area's HTML page, or as an OGC exception (WMS/WMTS/CSW)."""
+    if is_ows_path(request.path):
+        body, media_type = exception_report(request.path, problem.code, problem.description)
+        response = Response(body, status=problem.status, mimetype=media_type)
+        response.headers["Cache-Control"] = "no-store"
+    elif wants_json():
         response = error_response(
             problem.status, problem.code, problem.description, problem.details
         )
