@@ -231,6 +231,16 @@ def test_sld_is_se_1_1_with_one_rule_per_class() -> None:
     mark = rule.find(f"{SE}PointSymbolizer/{SE}Graphic/{SE}Mark")
     assert mark is not None and mark.findtext(f"{SE}WellKnownName") == "circle"
     assert mark.findtext(f"{SE}Fill/{SE}SvgParameter") == "#999999"
+    plain = etree.fromstring(sld.sld("wege", "Wege", Style(color="#123456", weight=3), "line"))
+    rules = plain.findall(f".//{SE}Rule")
+    assert len(rules) == 1 and rules[0].find(f"{OGC}Filter") is None
+    stroke = rules[0].find(f"{SE}LineSymbolizer/{SE}Stroke")
+    assert stroke is not None
+    assert {p.get("name"): p.text for p in stroke} == {
+        "stroke": "#123456",
+        "stroke-width": "3",
+        "stroke-linejoin": "round",
+    }
 
 
 # ---- published styles over HTTP (demo data) -------------------------------------------------
