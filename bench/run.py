@@ -29,7 +29,14 @@ from buergergis.db.engine import make_engine
 from buergergis.db.migrate import upgrade
 from buergergis.settings import PROJECT_ROOT, Settings, load_settings
 
-SECTIONS = ("bench.load", "bench.features", "bench.paging", "bench.tiles", "bench.search")
+SECTIONS = (
+    "bench.load",
+    "bench.features",
+    "bench.paging",
+    "bench.tiles",
+    "bench.search",
+    "bench.cluster",
+)
 
 
 @contextlib.contextmanager
