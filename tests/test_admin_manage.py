@@ -112,9 +112,11 @@ def test_patch_changes_everything_at_once_without_reload(
         "/ogc/collections/gemeinden-edit",
         "/ogc/collections/gemeinden-edit/items",
         f"/tiles/gemeinden-edit/{_tile()}.mvt",
+        "/feeds/gemeinden-edit.atom",
+        "/liste/gemeinden-edit",
     ]
     before = [client.get(u) for u in urls]
-    assert [r.status_code for r in before] == [200, 200, 200]
+    assert [r.status_code for r in before] == [200] * len(urls)
 
     response = patch(client, editor, "gemeinden-edit", FULL_EDIT)
     assert response.status_code == 200, response.get_json()
@@ -137,9 +139,12 @@ def test_patch_changes_everything_at_once_without_reload(
         client.get(u, headers={"If-None-Match": r.headers["ETag"]})
         for u, r in zip(urls, before, strict=True)
     ]
-    assert [r.status_code for r in after] == [200, 200, 200]
+    assert [r.status_code for r in after] == [200] * len(urls)  # no 304: validators changed
     assert all(a.headers["ETag"] != b.headers["ETag"] for a, b in zip(after, before, strict=True))
-    assert "Gemeinden im Landkreis" in after[0].get_data(as_text=True)
+    for page in (after[0], after[3], after[4]):  # OGC, feed and list show the new title
+        assert "Gemeinden im Landkreis" in page.get_data(as_text=True)
+    assert re.search(r">\s*Art<", after[4].get_data(as_text=True))  # the list uses the labels
+    assert not re.search(r">\s*Art<", before[4].get_data(as_text=True))
     props = after[1].get_json()["features"][0]["properties"]
     assert "ew" not in props and props["gen"] == "Aerzen"
 
