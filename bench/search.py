@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 from sqlalchemy import Engine
 
+from bench import targets
 from bench.data import HAMELN_CENTRE, make_polygons
 from bench.features import bbox_param
 from bench.tiles import start_ours
@@ -303,6 +304,10 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         loaded, during = bursts(base)
     everything = [v for values in by_query.values() for v in values]
     ratio = statistics.median(loaded) / statistics.median(idle)
+    targets.check("Suche", "p95 einer Suche < 50 ms (2 × 200.000 Objekte)",
+                  f"{p95(everything):.1f} ms", p95(everything) < 50)  # fmt: skip
+    targets.check("Suche", f"Objektabfrage während {CONCURRENT} Suchen ≤ 2× allein (Median)",
+                  f"{ratio:.2f}×", ratio <= 2)  # fmt: skip
     report += [
         "## Suche",
         "",
