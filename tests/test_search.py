@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from buergergis.catalog.models import Attribute, Source, Style, VectorLayer
 from buergergis.ingest.pipeline import load_layer
 from buergergis.settings import Settings
-from buergergis.store import history, search
+from buergergis.store import history, lifecycle, search
 from buergergis.store.services.edits import edit_feature
 from buergergis.store.sql import layer_view
 
@@ -196,7 +196,19 @@ def test_index_follows_load_edit_rollback_reload_and_privacy(
 
     load_layer(engine, settings, definition(layer, write_points(folder / "b.geojson", ["Emuhof"])))
     assert entries(engine, layer)[0::2] == (1, {"Emuhof"})
-    assert parts(engine, layer) == [f"search__{layer}__v{live_version(engine, layer)}"]
+    built = parts(engine, layer)
+    assert built == [f"search__{layer}__v{live_version(engine, layer)}"]
+
+    renamed = definition(layer, folder / "b.geojson").model_copy(update={"title": "Neu"})
+    with engine.begin() as conn:  # same data, same fields: the part is kept, not rebuilt
+        lifecycle.change_definition(conn, renamed, actor="test", action="definition")
+    assert parts(engine, layer) == built
+    assert [h["label"] for h in results(client, "emuhof")] == ["Emuhof"]
+    wider = renamed.model_copy(update={"search": ("name", "nr")})
+    with engine.begin() as conn:  # other fields: rebuilt
+        lifecycle.change_definition(conn, wider, actor="test", action="definition")
+    assert parts(engine, layer) == [f"search__{layer}__v{live_version(engine, layer)}"] != built
+    assert [h["id"] for h in results(client, "n0", layers=layer)] == ["n0"]
     assert [h["label"] for h in results(client, "emuhof")] == ["Emuhof"]
 
     load_layer(engine, settings, definition(layer, folder / "b.geojson", public=False))

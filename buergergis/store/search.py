@@ -8,8 +8,9 @@ and umlauts folded both ways ("Mühle", "Muehle", "Muhle" agree), "Straße"/"Str
 label starts with the query (btree prefix), and every query word occurs in the text (pg_trgm
 GIN). Only if both find nothing, a typo-tolerant tier (``<%``, word similarity) runs. The few
 candidates are ranked: exact label > label prefix > whole-word phrase > word start >
-trigram similarity. Entries of private layers or of a version that is no longer live are
-never returned (join on the catalog). SQL text is built apart from running it.
+trigram similarity. Entries of private or deleted layers are never returned (join on the
+catalog); each layer's part is swapped with its data, so it always matches the live data.
+SQL text is built apart from running it.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ ranked AS (
          + CASE WHEN ' ' || e.doc || ' ' LIKE :phrase THEN 1 ELSE 0 END
          + CASE WHEN position(' ' || :nq in ' ' || e.doc) > 0 THEN 0.5 ELSE 0 END AS score
   FROM (SELECT DISTINCT ON (layer_id, fid) * FROM c) e
-  JOIN buergergis.layer l ON l.id = e.layer_id AND l.version = e.version AND l.public
+  JOIN buergergis.layer l ON l.id = e.layer_id AND l.public
   ORDER BY score DESC, length(e.label), e.label, e.layer_id, e.fid
   LIMIT :limit
 )

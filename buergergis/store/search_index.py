@@ -7,8 +7,10 @@ version's entries are written into a table of their own, ``buergergis."search__<
 indexed in bulk (much faster than inserting into one shared trigram index), and only then
 swapped in for the layer's previous part (detach + drop + attach, a moment at the end of the
 transaction). Readers see either all old or all new entries, never a mix, and never entries of
-a version that is not live. Which attributes are indexed comes from the layer definition:
-``search`` fields, else the text fields of the popup, else the label.
+data that is not live. A new definition on the same data with the same indexed fields (title,
+style, visibility …) keeps the part; its ``version`` column names the version that built it.
+Which attributes are indexed comes from the layer definition: ``search`` fields, else the
+text fields of the popup, else the label.
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ FROM {data_table(table)} t,
 """  # noqa: S608
 
 
+def signature(ix: IndexFields, table: str) -> str:
+    """What a part was built from: data table and indexed fields (kept as the table comment)."""
+    data_table(table)  # validates the name
+    return "|".join((table, ",".join(ix.fields), ix.label, ix.detail or ""))
+
+
 def _build(conn: Connection, ix: IndexFields, version: int, table: str) -> tuple[str, int]:
     """Create, fill and index the new part (not yet attached); returns its name and size."""
     target = _part(ix.layer_id, version)
@@ -112,21 +120,25 @@ def _build(conn: Connection, ix: IndexFields, version: int, table: str) -> tuple
     conn.execute(
         text(f"ALTER TABLE {target} ADD CHECK (layer_id = {_literal(ix.layer_id)})")
     )  # attaching then needs no validation scan
+    sig = signature(ix, table).replace("'", "''")  # validated names only; DDL takes no binds
+    conn.execute(text(f"COMMENT ON TABLE {target} IS '{sig}'"))
     return target, int(result.rowcount or 0)
 
 
-def _old_parts(conn: Connection, layer_id: str) -> list[str]:
+def _old_parts(conn: Connection, layer_id: str) -> list[tuple[str, str | None]]:
+    """The layer's current parts: qualified name and signature."""
     return list(
         conn.execute(
             text(
-                "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_inherits i"
+                "SELECT format('%I.%I', n.nspname, c.relname), obj_description(c.oid, 'pg_class')"
+                " FROM pg_inherits i"
                 " JOIN pg_class c ON c.oid = i.inhrelid"
                 " JOIN pg_namespace n ON n.oid = c.relnamespace"
                 " WHERE i.inhparent = 'buergergis.search_entry'::regclass"
                 " AND pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%L)', CAST(:id AS text))"
             ),
             {"id": layer_id},
-        ).scalars()
+        ).tuples()
     )
 
 
@@ -136,10 +148,21 @@ def refresh(
     version: int,
     table_name: str | None,
 ) -> int:
-    """Replace the layer's entries by those of ``table_name`` (call inside the swap transaction)."""
+    """Replace the layer's entries by those of ``table_name`` (call inside the swap transaction).
+
+    A new definition on the same data (title, style, visibility …) whose indexed fields are
+    unchanged keeps the current part: nothing to rebuild. Returns the number of new entries.
+    """
     ix = index_fields(definition)
+    old_parts = _old_parts(conn, definition.id)
+    if (
+        ix is not None
+        and table_name
+        and [sig for _, sig in old_parts] == [signature(ix, table_name)]
+    ):
+        return 0
     built = _build(conn, ix, version, table_name) if ix is not None and table_name else None
-    for old in _old_parts(conn, definition.id):  # the short exclusive moment: detach + drop
+    for old, _sig in old_parts:  # the short exclusive moment: detach + drop
         conn.execute(text(f"ALTER TABLE buergergis.search_entry DETACH PARTITION {old}"))
         conn.execute(text(f"DROP TABLE {old}"))
     if built is None:
