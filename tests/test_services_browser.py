@@ -38,13 +38,13 @@ def request_lot(page: Any, base: str, fid: str) -> str:
     page.locator(f'tr[data-fid="{fid}"]').get_by_role(
         "link", name=re.compile("Kaufanfrage")
     ).click()
-    page.get_by_label("Name").fill("Hans Holzmann")
+    page.get_by_label("Ihr Name").fill("Hans Holzmann")
     page.get_by_label("E-Mail oder Telefon").fill("05151 123456")
     page.get_by_label("Nachricht (freiwillig)").fill(
         "Abholung im Dezember, Motorsägenschein liegt vor."
     )
     page.get_by_label(re.compile("Ich bin einverstanden")).check()
-    page.get_by_role("button", name="Anfrage senden").click()
+    page.get_by_role("button", name="Kaufanfrage senden").click()
     reference = page.get_by_test_id("reference")
     reference.wait_for()
     screenshot(page, "services-request-done")
@@ -59,7 +59,8 @@ def reserve(page: Any, base: str, staff: Staff, reference: str) -> None:
     page.get_by_role("button", name="Anmelden").click()
     row = page.locator(f'tr[data-request="{int(reference[-6:])}"]')
     row.wait_for()
-    row.get_by_role("button", name="Los reserviert").click()
+    row.get_by_role("link", name=reference).click()
+    page.get_by_role("button", name="Angebot reserviert").click()
     page.get_by_text(f"Anfrage {reference} bearbeitet").wait_for()
     screenshot(page, "services-staff-reserved")
 
@@ -148,9 +149,9 @@ def test_request_form_is_accessible_also_with_errors(
     citizen: Any, map_server: str, engine: Any
 ) -> None:
     page = citizen.new_page()
-    page.goto(f"{map_server}/holzverkauf/anfrage?los={lots_with(engine, 'frei')[0]}")
+    page.goto(f"{map_server}/anfrage/holzverkauf/{lots_with(engine, 'frei')[0]}")
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Anfrage senden").click()
+    page.get_by_role("button", name="Kaufanfrage senden").click()
     page.get_by_test_id("form-errors").wait_for()
     assert axe_violations(page) == []
     page.close()
