@@ -27,6 +27,7 @@ from tests.admin_support import (
     upload_and_publish,
     zip_files,
 )
+from tests.maps_support import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -295,10 +296,12 @@ def test_phone_layout_of_the_staff_pages(
         page.goto(f"{live_server}/admin/layers/orte-telefon")
         expect(page.get_by_test_id("edit")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert axe_violations(page) == []  # labelled fields, contrast (serious/critical)
         _shot(page, "admin-journey-edit-phone")
         page.get_by_role("link", name="Löschen …").tap()
         expect(page.get_by_test_id("confirm")).to_contain_text("orte-telefon")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert axe_violations(page) == []
         _shot(page, "admin-journey-delete-confirm-phone")
         page.get_by_test_id("confirm-button").tap()
         expect(page.get_by_test_id("trash")).to_contain_text("orte-telefon")
