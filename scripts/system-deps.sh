@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 target=${1:-run}
 packages=(postgresql-15-postgis-3 gdal-bin chromium nginx-light wrk fonts-dejavu-core
   libpango-1.0-0 libpangoft2-1.0-0)  # pango: WeasyPrint (PDF of „Mein Ort“)
-# MapServer renders /wms and /wmts (mapscript, loaded from Debian's dist-packages into the venv).
+# MapServer renders /wms and /wmts (mapscript, loaded from Debian's dist-packages into the venv);
+# QGIS (system Python, headless) is the outside client of the WMS/WMTS tests.
 packages+=(python3-mapscript)
+[ "$target" = test ] && packages+=(python3-qgis qgis-providers)
 # Debian's Python needs python3-venv to create .venv (only checked while there is none).
 if [ ! -x .venv/bin/python ] && ! "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null; then
   packages+=(python3-venv)
@@ -25,7 +27,7 @@ required() {
   case "$1" in
     postgresql-15-postgis-3) [ -z "${DATABASE_URL:-}" ] ;;
     chromium) [ "$target" = test ] ;;
-    python3-mapscript) [ "$target" = test ] ;;
+    python3-mapscript | python3-qgis | qgis-providers) [ "$target" = test ] ;;
     python3-venv) return 0 ;;
     *) return 1 ;;
   esac
