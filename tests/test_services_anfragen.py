@@ -218,3 +218,25 @@ def test_job_application_with_one_checked_pdf(
     assert staff.get(f"/admin/dienste/anfragen/{row.id}").status_code == 403
     listing = staff.get("/admin/dienste/anfragen?status=alle").get_data(as_text=True)
     assert reference not in listing
+
+
+def test_flask_limiter_counters_in_postgresql_are_shared_by_workers(engine: Engine) -> None:
+    from limits import parse
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    import buergergis.store.services.limits  # noqa: F401 - registers "buergergis://"
+
+    workers = [
+        FixedWindowRateLimiter(storage_from_string("buergergis://", engine=engine))
+        for _ in range(2)
+    ]
+    limit = parse("3 per minute")
+    key = "test-login|192.0.2.9|erika"
+    workers[0].storage.clear(limit.key_for(key))
+    hits = [workers[i % 2].hit(limit, key) for i in range(4)]
+    assert hits == [True, True, True, False]  # each worker alone would have allowed 4
+    assert workers[1].get_window_stats(limit, key).remaining == 0
+    assert workers[0].storage.check()
+    workers[0].storage.clear(limit.key_for(key))
+    assert workers[1].hit(limit, key)
