@@ -42,7 +42,7 @@ def test_address_gives_the_report_of_that_address(
     client: FlaskClient, engine: Engine, demo_layers: list[str], query: str
 ) -> None:
     body = get(client, f"/mein-ort.json?adresse={query}").get_json()
-    assert body["point"]["label"] == "Osterstraße 2, 31785 Hameln"
+    assert (body["point"]["label"], body["point"]["detail"]) == ("Osterstraße 2", "31785 Hameln")
     lon, lat = address_point(engine, "Osterstraße 2")
     assert body["point"]["lon"] == pytest.approx(lon, abs=1e-7)
     assert body["point"]["lat"] == pytest.approx(lat, abs=1e-7)

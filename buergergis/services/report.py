@@ -47,6 +47,7 @@ class Point:
     label: str | None = None
     others: tuple[str, ...] = ()
     query: str | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,8 @@ def find_address(conn: Connection, record: LayerRecord | None, query: str) -> Po
     if not hits:
         raise NotFound(f"Die Adresse '{query}' wurde nicht gefunden.")
     best = hits[0]
-    label = f"{best.label}, {best.detail}" if best.detail else best.label
     others = () if best.exact else tuple(h.label for h in hits[1:] if h.label != best.label)
-    return Point(lon=best.lon, lat=best.lat, label=label, others=others, query=query)
+    return Point(best.lon, best.lat, best.label, others, query, best.detail)
 
 
 def _present(record: LayerRecord, wanted: tuple[str, ...]) -> tuple[str, ...]:
@@ -270,7 +270,12 @@ def row_dict(row: Row) -> dict[str, Any]:
 def to_dict(report: Report) -> dict[str, Any]:
     """The JSON document of ``/mein-ort.json``."""
     return {
-        "point": {"lon": report.point.lon, "lat": report.point.lat, "label": report.point.label},
+        "point": {
+            "lon": report.point.lon,
+            "lat": report.point.lat,
+            "label": report.point.label,
+            "detail": report.point.detail,
+        },  # fmt: skip
         "at": report.at.isoformat(),
         "note": report.note,
         "ortsteil": row_dict(report.ortsteil) if report.ortsteil else None,
