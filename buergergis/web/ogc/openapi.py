@@ -17,6 +17,7 @@ from buergergis.web.ogc.html import render
 from buergergis.web.ogc.links import base_url
 from buergergis.web.ogc.negotiation import language, negotiate
 from buergergis.web.ogc.openapi_parts import (
+    ERRORS,
     ITEM_PARAMS,
     ITEMS_PARAM_NAMES,
     ITEMS_PARAMS,
@@ -74,7 +75,17 @@ def _paths(layers: list[LayerRecord]) -> dict[str, Any]:
             "features",
         )
     for provider in dict.fromkeys(OPENAPI_PATH_PROVIDERS):
-        paths.update(provider())
+        paths.update(with_errors(provider()))
+    return paths
+
+
+def with_errors(paths: dict[str, Any]) -> dict[str, Any]:
+    """Path items of other areas with the error responses every route can give (one error
+    path for the whole app), where they do not describe them themselves."""
+    for item in paths.values():
+        for operation_ in item.values():
+            if isinstance(operation_, dict) and "responses" in operation_:
+                operation_["responses"] = {**ERRORS, **operation_["responses"]}
     return paths
 
 

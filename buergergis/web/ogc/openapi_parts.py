@@ -137,7 +137,7 @@ _EXCEPTION = {
 }
 _S = "#/components/schemas/"
 #: Errors are the JSON body, or an HTML page when ``f=html`` was asked for.
-_ERRORS = {
+ERRORS = {
     str(status): {
         "description": text,
         "content": {
@@ -270,11 +270,11 @@ def operation(
     responses: dict[str, Any] = {
         "200": {"description": "OK", "content": content},
         "304": {"description": "Nicht geändert (If-None-Match)"},
-        **_ERRORS,
+        **ERRORS,
     }
     if kind == "download":
         responses["206"] = {"description": "Teil der Datei (Range)", "content": content}
-        responses["416"] = _ERRORS["400"] | {"description": "Range außerhalb der Datei"}
+        responses["416"] = ERRORS["400"] | {"description": "Range außerhalb der Datei"}
     return {
         "get": {
             "summary": summary,
