@@ -8,6 +8,8 @@ The staff pages live in ``buergergis.admin.dienste`` and are registered by :func
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Flask,
@@ -17,9 +19,20 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy import Connection
 
 from buergergis.errors import NotFound
-from buergergis.services import config, feeds, filters, holz, offices, opening, report, report_pdf
+from buergergis.services import (
+    config,
+    feeds,
+    filters,
+    holz,
+    offices,
+    opening,
+    opening_table,
+    report,
+    report_pdf,
+)
 from buergergis.services.config import TITLES
 from buergergis.store.catalog import require_layer
 from buergergis.store.services import changes
@@ -28,16 +41,21 @@ from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag, request_key
 from buergergis.web.services_support import (
     cached,
+    current_lang,
     html_page,
     json_response,
+    link,
     list_pages,
     lot_rows,
     map_context,
     no_store,
     offer_page,
+    page_texts,
     public_records,
     role_record,
     service_layers,
+    switch_url,
+    week_markup,
 )
 
 bp = Blueprint("services", __name__)
@@ -46,7 +64,15 @@ JSON_PATHS = (".json", ".atom", "/offen")
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to set up: service behaviour comes from the layer files."""
+    """Template helpers of the citizen pages (service behaviour comes from the layer files)."""
+    # the citizen layout (also under templates/error.html) reads its texts from these
+    app.jinja_env.globals.update(
+        service_texts=page_texts,
+        service_href=link,
+        service_switch=switch_url,
+        opening_week=week_markup,
+        hours_field=offices.HOURS,
+    )
 
 
 # ---- overview and Bürgeramt -----------------------------------------------------------------
@@ -62,17 +88,17 @@ def index() -> Response:
     available |= {r.id for r in records if config.service_of(r)}
     return cached(records, lambda: html_page("services/index.html", available=available,
                                              pages=list_pages(records),
-                                             titles=config.titles(records)))  # fmt: skip
+                                             service_titles=config.titles(records)))  # fmt: skip
 
 
 @bp.get("/dienste/buergeramt")
 def offices_page() -> Response:
-    """All service points with "Jetzt geöffnet"; with lat/lon the nearest open one first."""
+    """All service points with "Jetzt geöffnet"; from "Mein Standort", an address or a click
+    on the map (``lat``/``lon`` or ``adresse``) the nearest open one first."""
     at = opening.parse_moment(request.args.get("at"))
-    wanted = request.args.get("lat") or request.args.get("lon")
-    point = report.parse_point(request.args) if wanted else None
     with state().engine.connect() as conn:
         record = role_record(conn, "buergeramt")
+        point = _start_point(conn)
         if point:
             found = offices.near(conn, record, point.lon, point.lat, at)
         else:
@@ -80,8 +106,19 @@ def offices_page() -> Response:
     return no_store(html_page(
         "services/offices.html", offices=found, point=point, record=record,
         open_office=offices.nearest_open(found) if point else None,
-        opening_next=offices.opening_next(found) if point else None,
+        opening_next=offices.opening_next(found) if point else None, at=at,
     ))  # fmt: skip
+
+
+def _start_point(conn: Connection) -> report.Point | None:
+    """The point of the Bürgeramt page: ``lat``/``lon`` (location or map click) or ``adresse``."""
+    if request.args.get("lat") or request.args.get("lon"):
+        return report.parse_point(request.args)
+    if not (request.args.get("adresse") or "").strip():
+        return None
+    layer_id = service_layers().layer_id("adressen")
+    address_layer = next((r for r in public_records(conn) if r.id == layer_id), None)
+    return report.find_address(conn, address_layer, request.args["adresse"])
 
 
 @bp.get("/dienste/buergeramt/offen")
@@ -107,9 +144,14 @@ def office_status() -> Response:
     """JSON: the opening status of one service point (``id``) now or at ``at`` — map popups."""
     fid = (request.args.get("id") or "").strip()[:200]
     at = opening.parse_moment(request.args.get("at"))
+    lang = current_lang()
     with state().engine.connect() as conn:
         found = offices.one(conn, role_record(conn, "buergeramt"), fid, at)
-    return no_store(json_response({"office": found.to_dict(), "note": report.NOTE}))
+    body = found.to_dict()
+    body["status"]["text"] = opening_table.status_text(found.status, lang)
+    week = opening_table.safe_week_table(str(found.row.values.get(offices.HOURS) or ""), at, lang)
+    body["week"] = week.to_dict() if week else {"unreadable": opening_table.unreadable(lang)}
+    return no_store(json_response({"office": body, "note": report.NOTE}))
 
 
 @bp.get("/dienste/<role>")
@@ -140,9 +182,11 @@ def lots() -> Response:
 def request_form() -> ResponseReturnValue:
     """The old Kaufanfrage URL: to the generic form of the lot (308 keeps a POST a POST)."""
     fid = (request.values.get("los") or "").strip()[:200]
+    lang: dict[str, Any] = {"lang": "en"} if current_lang() == "en" else {}
     if not fid:
-        return redirect(url_for("services.lots", status=holz.FREE))
-    target = url_for("anfragen.form", layer_id=service_layers().layer_id("holzverkauf"), fid=fid)
+        return redirect(url_for("services.lots", status=holz.FREE, **lang))
+    target = url_for("anfragen.form", layer_id=service_layers().layer_id("holzverkauf"),
+                     fid=fid, **lang)  # fmt: skip
     return redirect(target, 308 if request.method == "POST" else 301)
 
 
@@ -180,14 +224,15 @@ def my_place() -> ResponseReturnValue:
         return no_store(html_page("services/report_form.html", note=report.NOTE))
     found = _report()
     printable = request.args.get("druck") == "1"
-    return no_store(html_page("services/report.html", report=found, titles=TITLES,
-                              printable=printable))  # fmt: skip
+    return no_store(html_page("services/report.html", report=found, printable=printable,
+                              at=found.at))  # fmt: skip
 
 
 @bp.get("/mein-ort.pdf")
 def my_place_pdf() -> Response:
     """„Mein Ort" as a PDF (A4) from the print view, with the "keine amtliche Auskunft" note."""
-    page = html_page("services/report.html", report=_report(), titles=TITLES, printable=True)
+    found = _report()
+    page = html_page("services/report.html", report=found, printable=True, at=found.at)
     pdf = report_pdf.render(page.get_data(as_text=True), state().settings.root / "static")
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = 'attachment; filename="mein-ort.pdf"'

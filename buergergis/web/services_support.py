@@ -11,15 +11,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, render_template, request
+from markupsafe import Markup
 from sqlalchemy import Connection
 
-from buergergis.services import config, filters
-from buergergis.services.config import TITLES, ServiceLayers
+from buergergis.maps.view import parse_lang
+from buergergis.services import config, filters, opening_table
+from buergergis.services.config import ServiceLayers
 from buergergis.services.formatting import fmt
 from buergergis.services.holz import LOT_FIELDS, STATUS
+from buergergis.services.texts import Lang, form_error, texts, titles
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
 from buergergis.store.services import queries
 from buergergis.store.services.queries import Row, Where
@@ -60,9 +63,45 @@ def role_record(conn: Connection, role: str) -> LayerRecord:
     return config.require_loaded(get_layer(conn, layer_id), role, layer_id)
 
 
+def current_lang() -> Lang:
+    """The page language from ``lang`` (``de`` by default; 400 for others)."""
+    return parse_lang(request.args.get("lang"))
+
+
+def link(path: str, /, **params: Any) -> str:
+    """A link to a citizen page that keeps the page language (``lang=en``)."""
+    query = {k: v for k, v in params.items() if v is not None and v != ""}
+    if request.args.get("lang") == "en":
+        query["lang"] = "en"
+    return path + (f"?{urlencode(query)}" if query else "")
+
+
+def switch_url() -> str:
+    """This page in the other language (all other parameters kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    if request.args.get("lang") != "en":
+        args.append(("lang", "en"))
+    return request.path + (f"?{urlencode(args)}" if args else "")
+
+
+def page_texts() -> dict[str, str]:
+    """The service texts of the page language (``de`` for an invalid ``lang``: error pages)."""
+    return texts("en" if request.args.get("lang") == "en" else "de")
+
+
+def week_markup(expression: str, lang: str = "de") -> Markup:
+    """The weekly opening-hours table of an expression as HTML (list pages of any layer)."""
+    chosen: Lang = "en" if lang == "en" else "de"
+    table = opening_table.safe_week_table(expression, None, chosen)
+    if table is None:
+        return Markup("<span>{}</span>").format(opening_table.unreadable(chosen))
+    return Markup(render_template("services/_week.html", table=table))
+
+
 def labels(record: LayerRecord) -> dict[str, str]:
-    """German labels of the attributes."""
-    return {a.name: a.label for a in record.attributes}
+    """Labels of the attributes in the page language."""
+    en = current_lang() == "en"
+    return {a.name: (a.title_en if en else None) or a.label for a in record.attributes}
 
 
 def is_link(value: Any) -> bool:
@@ -84,9 +123,17 @@ def csp() -> str:
 def html_page(template: str, **context: Any) -> Response:
     """A rendered page with the security headers of citizen pages (no cookies)."""
     settings = state().settings
+    lang = current_lang()
+    at = context.pop("at", None)
     context.setdefault("basemap_url", settings.basemap_url)
     context.setdefault("basemap_attribution", settings.basemap_attribution)
-    context.setdefault("titles", TITLES)
+    context["titles"] = titles(lang)
+    context.update(
+        lang=lang, t=texts(lang), href=link,
+        hours_table=lambda expression: opening_table.safe_week_table(expression, at, lang),
+        status_line=lambda status: opening_table.status_text(status, lang),
+        form_error=lambda message: form_error(message, lang),
+    )  # fmt: skip
     body = render_template(template, fmt=fmt, is_link=is_link, **context)
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = csp()
@@ -138,7 +185,10 @@ class ListPage:
 
     @property
     def title(self) -> str:
-        """Heading."""
+        """Heading: the service's name; in English the layer's English title where known."""
+        if current_lang() == "en":
+            english = titles("en").get(self.role) or self.record.definition.title_en
+            return english or config.title_of(self.record)
         return config.title_of(self.record)
 
 

@@ -1,0 +1,187 @@
+"""English everywhere a citizen goes (issue 10, section 4): with ``lang=en`` the service pages,
+"Mein Ort", the map texts and error pages are English, and every link between citizen pages
+keeps the language."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+
+from buergergis.services.texts import _DE, _EN, FORM_ERRORS_EN, TITLES_EN
+from buergergis.store.sql import layer_view
+
+#: UI words that must not appear on an English page (data values may stay German).
+GERMAN_UI = (
+    "Jetzt geöffnet", "Geschlossen", "Montag", "Dienstag", "Öffnungszeiten", "Termin vereinbaren",
+    "Filtern", "Anzeigen", "Einträge", "Zurück", "Bürgerdienste", "Mein Ort –", "Kaufanfrage",
+    "Keine amtliche", "Zum Inhalt", "Nächstes geöffnetes", "Stadtkarte", "Feiertag", "Uhr<",
+    "Druckfassung", "PDF herunterladen", "Dieser Ort liegt", "Kitas in der Nähe", "Suchen<",
+    "Adresse<", "Beispieldaten der Stadt", "Nicht gefunden",
+)  # fmt: skip
+CITIZEN = ("/dienste", "/holzverkauf", "/mein-ort", "/liste/", "/anfrage", "/search")
+HTML = {"Accept": "text/html"}
+
+
+class Links(HTMLParser):
+    """All ``href`` values and the ``<html lang>`` of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.lang = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = values.get("lang") or ""
+        if tag == "a" and values.get("href") and values.get("class") != "lang-switch":
+            self.hrefs.append(str(values["href"]))
+
+
+def parse(body: str) -> Links:
+    links = Links()
+    links.feed(body)
+    return links
+
+
+def visible_text(body: str) -> str:
+    body = re.sub(r"<script.*?</script>", "", body, flags=re.S)
+    return re.sub(r"<[^>]+>", "<", body)
+
+
+@pytest.fixture(scope="module")
+def office_point(engine: Engine, demo_layers: list[str]) -> tuple[float, float]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                f"SELECT ST_Y(ST_Transform(geom, 4326)), ST_X(ST_Transform(geom, 4326)) FROM {layer_view('buergeramt')} ORDER BY gid LIMIT 1"  # noqa: S608
+            )
+        ).one()
+    return float(row[0]), float(row[1])
+
+
+def english_pages(point: tuple[float, float]) -> list[str]:
+    lat, lon = point
+    return [
+        "/dienste?lang=en",
+        "/dienste/buergeramt?lang=en",
+        f"/dienste/buergeramt?lat={lat}&lon={lon}&lang=en&at=2026-11-26T10:00",
+        "/dienste/kitas?lang=en",
+        "/dienste/ferienaktionen?lang=en",
+        "/holzverkauf?lang=en",
+        "/mein-ort?lang=en",
+        f"/mein-ort?lat={lat}&lon={lon}&lang=en",
+        f"/mein-ort?lat={lat}&lon={lon}&lang=en&druck=1",
+        "/dienste/gibt-es-nicht?lang=en",
+    ]
+
+
+def test_both_languages_have_the_same_texts() -> None:
+    assert set(_DE) == set(_EN)
+    assert all(_EN[k] != _DE[k] or k in {"site", "name", "label_name"} for k in _DE)
+    assert set(TITLES_EN) >= {"buergeramt", "holzverkauf", "kitas"}
+    assert all(message.isascii() for message in FORM_ERRORS_EN.values())
+
+
+def test_service_pages_are_english_and_keep_the_language(
+    client: FlaskClient, office_point: tuple[float, float]
+) -> None:
+    for path in english_pages(office_point):
+        response = client.get(path, headers=HTML)
+        body = response.get_data(as_text=True)
+        assert response.mimetype == "text/html", path
+        assert response.status_code == (404 if "gibt-es-nicht" in path else 200), path
+        page = parse(body)
+        assert page.lang == "en", path
+        shown = visible_text(body)
+        german = [w for w in GERMAN_UI if w in shown]
+        assert german == [], (path, german)
+        for href in page.hrefs:
+            parts = urlsplit(href)
+            if parts.netloc or not parts.path.startswith(CITIZEN) and parts.path != "/":
+                continue
+            if href.startswith("#") or parts.path.endswith((".atom", ".json", ".pdf")):
+                continue
+            assert parse_qs(parts.query).get("lang") == ["en"], (path, href)
+
+
+def test_language_switch_keeps_the_other_parameters(client: FlaskClient) -> None:
+    body = client.get("/dienste/kitas?traeger=Stadt&lang=en", headers=HTML).get_data(as_text=True)
+    switch = re.search(r'<a class="lang-switch" href="([^"]+)"', body)
+    assert switch and switch.group(1).replace("&amp;", "&") == "/dienste/kitas?traeger=Stadt"
+    body = client.get("/dienste/kitas?traeger=Stadt", headers=HTML).get_data(as_text=True)
+    switch = re.search(r'<a class="lang-switch" href="([^"]+)"', body)
+    assert switch and "lang=en" in switch.group(1) and "traeger=Stadt" in switch.group(1)
+
+
+def test_weekly_table_on_the_office_page_in_both_languages(client: FlaskClient) -> None:
+    german = client.get("/dienste/buergeramt?at=2026-11-26T10:00", headers=HTML)
+    body = german.get_data(as_text=True)
+    assert 'Donnerstag <span class="today-mark">(heute)</span>' in body
+    assert re.search(r"<td>\d\d:\d\d–\d\d:\d\d Uhr", body)
+    assert "PH off" not in body and "Mo-" not in body
+    assert 'class="button book-button"' in body and "Termin vereinbaren" in body
+    assert 'name="lat"' not in body.split('id="locate-form"')[0]  # no typed coordinates
+    assert 'type="hidden" name="lat"' in body and 'id="adresse"' in body and "pick-map" in body
+    english = client.get("/dienste/buergeramt?at=2026-11-26T10:00&lang=en", headers=HTML)
+    body = english.get_data(as_text=True)
+    assert 'Thursday <span class="today-mark">(today)</span>' in body
+    assert "Book an appointment" in body
+
+
+def test_office_page_from_an_address(client: FlaskClient, demo_layers: list[str]) -> None:
+    body = client.get("/dienste/buergeramt?adresse=Osterstraße 2", headers=HTML).get_data(
+        as_text=True
+    )
+    assert 'data-testid="open-office"' in body
+    assert "Osterstraße 2" in body
+
+
+def test_popup_status_json_in_english(client: FlaskClient, engine: Engine) -> None:
+    with engine.connect() as conn:
+        fid = conn.execute(
+            text(f"SELECT fid FROM {layer_view('buergeramt')} ORDER BY gid LIMIT 1")  # noqa: S608
+        ).scalar_one()
+    body: Any = client.get(
+        f"/dienste/buergeramt/status.json?id={fid}&at=2026-11-26T10:00&lang=en"
+    ).get_json()
+    status = body["office"]["status"]["text"]
+    assert status.startswith(("Open now – closes", "Closed – opens")), status
+    week = body["office"]["week"]
+    assert [d["weekday"] for d in week["days"]][:2] == ["Monday", "Tuesday"]
+    assert [d["today"] for d in week["days"]].index(True) == 3
+    german: Any = client.get(
+        f"/dienste/buergeramt/status.json?id={fid}&at=2026-11-26T10:00"
+    ).get_json()
+    assert german["office"]["week"]["days"][0]["weekday"] == "Montag"
+
+
+def test_map_texts_and_categories_in_english(client: FlaskClient, demo_layers: list[str]) -> None:
+    body = client.get("/?lang=en", headers=HTML).get_data(as_text=True)
+    legends = re.findall(r"<legend>([^<]+)</legend>", body)
+    assert legends and "Basisdaten" not in legends and "Base data" in legends, legends
+    assert "What applies here?" in body and "Was gilt hier?" not in body
+    assert "Book an appointment" in body  # popup texts for the browser code
+
+
+def test_builder_falls_back_to_the_request_host(client: FlaskClient) -> None:
+    body = client.get("/embed/builder", base_url="https://karte.example.org").get_data(as_text=True)
+    assert "127.0.0.1:5000" not in body
+    assert 'src="https://karte.example.org/embed' in body.replace("&#34;", '"')
+    assert "frame-ancestors" in body
+
+
+def test_list_page_shows_the_week_not_the_syntax(
+    client: FlaskClient, demo_layers: list[str]
+) -> None:
+    for lang, day in (("", "Montag"), ("?lang=en", "Monday")):
+        body = client.get(f"/liste/buergeramt{lang}", headers=HTML).get_data(as_text=True)
+        assert 'class="week-table"' in body and day in body
+        shown = visible_text(body)  # the raw expression stays only as the sort key
+        assert "PH off" not in shown and not re.search(r"Mo-\w\w \d\d:\d\d", shown)
