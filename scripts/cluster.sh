@@ -3,7 +3,8 @@
 #   PostgreSQL primary (the private cluster) + hot standby (pg_basebackup, own port and
 #   var/pg-replica) + two gunicorn app instances + nginx on 127.0.0.1:${CLUSTER_PORT:-8080}.
 #   scripts/cluster.sh start|stop|status
-# Settings as for `make run` (BUERGERGIS_*); state of this script under $VAR/cluster:
+# Settings as for `make run` (BUERGERGIS_*), plus CLUSTER_PORT, CLUSTER_APP_PORTS, WORKERS and
+# GRACEFUL_TIMEOUT (seconds an instance may finish its requests on stop); state under $VAR/cluster:
 # pid files, logs, the nginx configuration made from deploy/nginx/buergergis.conf and the
 # secret key all instances share (several hosts need one key: BUERGERGIS_SECRET_KEY).
 set -euo pipefail
@@ -39,6 +40,7 @@ nginx_conf() {
   done
   mkdir -p "$RUN/nginx"
   sed -e "s|@LISTEN@|127.0.0.1:$CLUSTER_PORT|" -e "s|@APP_SERVERS@|$servers|" \
+    -e "s|@TILE_CACHE@|$BUERGERGIS_SHARED_DIR/cache/tiles|" \
     deploy/nginx/buergergis.conf >"$RUN/nginx/site.conf"
   cat >"$RUN/nginx/nginx.conf" <<CONF
 # Made by scripts/cluster.sh from deploy/nginx/buergergis.conf; edits are overwritten.
@@ -70,7 +72,7 @@ start_app() {  # start_app PORT
   rm -f "$RUN/app-$port.pid"  # a killed instance's stale pid file
   "$GUNICORN" -c python:buergergis.gunicorn_conf --daemon --pid "$RUN/app-$port.pid" \
     --bind "127.0.0.1:$port" --workers "${WORKERS:-2}" --worker-class buergergis.gunicorn_worker.ThreadWorker --threads 4 \
-    --timeout 300 --graceful-timeout 10 --error-logfile "$RUN/app-$port.log" \
+    --timeout 300 --graceful-timeout "${GRACEFUL_TIMEOUT:-10}" --error-logfile "$RUN/app-$port.log" \
     'buergergis:create_app()'
 }
 

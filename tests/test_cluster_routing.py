@@ -12,6 +12,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from flask import Flask
+from sqlalchemy import Engine
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
@@ -27,6 +29,9 @@ from buergergis.db.replica import (
 from buergergis.db.threadconn import ThreadConnections
 from buergergis.errors import ClusterError
 from buergergis.settings import Settings, load_settings
+from buergergis.store.catalog import get_layer
+from buergergis.tiles.service import TileSpec
+from tests.tiles_support import TileLayers, load_tile_layers, tile_covering_grid
 
 
 @pytest.mark.parametrize(
@@ -166,3 +171,54 @@ def test_shared_dir_holds_uploads_rasters_and_tile_cache(tmp_path: Path) -> None
     from buergergis.admin.uploads import uploads_root
 
     assert uploads_root(settings).parent == settings.shared
+
+
+@pytest.fixture(scope="module")
+def tile_layers(
+    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> TileLayers:
+    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("versioned"))
+
+
+def test_versioned_tile_urls_are_immutable_and_private_tiles_unreachable(
+    app: Flask, engine: Engine, settings: Settings, tile_layers: TileLayers
+) -> None:
+    """TileJSON names ``/tiles/v/<layer>@<version>/…``; the cached file sits exactly where
+    nginx's ``try_files`` looks (``<cache>/<layer>@<version>/z/x/y.mvt.gz``, world-readable);
+    an old version redirects to the current tile; private layers' tiles live under
+    ``private/`` that no versioned URL reaches."""
+    client = app.test_client()
+    parcels = tile_layers.parcels
+    doc = client.get(f"/tiles/{parcels}.json").get_json()
+    template = doc["tiles"][0]
+    with engine.connect() as conn:
+        version = get_layer(conn, parcels).version  # type: ignore[union-attr]
+    assert f"/tiles/v/{parcels}@{version}/" in template
+    z, x, y = tile_covering_grid()
+    url = template.replace("http://localhost", "").format(z=z, x=x, y=y)
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.data
+    assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    stored = settings.shared / "cache" / "tiles" / f"{parcels}@{version}" / str(z) / str(x)
+    tile_file = stored / f"{y}.mvt.gz"
+    assert tile_file.read_bytes() == first.data  # what nginx sends for a hit
+    assert tile_file.stat().st_mode & 0o044 == 0o044
+    old = client.get(url.replace(f"@{version}/", f"@{version - 1}/"))
+    assert old.status_code == 302
+    assert old.headers["Location"].endswith(f"/tiles/{parcels}/{z}/{x}/{y}.mvt")
+    assert client.get(f"/tiles/v/{parcels}/{z}/{x}/{y}.mvt").status_code == 404
+    private = tile_layers.private
+    assert client.get(f"/tiles/{private}.json").status_code == 404
+    with engine.connect() as conn:
+        pversion = get_layer(conn, private, include_private=True).version  # type: ignore[union-attr]
+    assert client.get(f"/tiles/v/{private}@{pversion}/{z}/{x}/{y}.mvt").status_code == 404
+    from buergergis.tiles.service import PRIVATE_DIR
+
+    service = app.extensions["buergergis.tiles"]
+    with engine.connect() as conn:
+        record = get_layer(conn, private, include_private=True)
+    assert record is not None
+    spec = TileSpec.parse(private, z, x, f"{y}.mvt")
+    assert service.get([record], spec).data  # rendered and cached for staff
+    assert list((settings.shared / "cache" / "tiles" / PRIVATE_DIR).glob(f"{private}@*/**/*.gz"))
+    assert not (settings.shared / "cache" / "tiles" / f"{private}@{pversion}").exists()

@@ -3,6 +3,8 @@ tilesets-list, geodata-tilesets, mvt), TileJSON 3.0 and the registry wiring into
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
@@ -148,9 +150,8 @@ def test_tile_matrix_sets(client: FlaskClient) -> None:
 def test_tilejson(client: FlaskClient, layers: TileLayers) -> None:
     doc = get_json(client, f"/tiles/{layers.parcels},{layers.points}.json")
     assert doc["tilejson"] == "3.0.0" and doc["scheme"] == "xyz"
-    assert doc["tiles"] == [
-        f"http://localhost/tiles/{layers.parcels},{layers.points}/{{z}}/{{x}}/{{y}}.mvt"
-    ]
+    pattern = rf"http://localhost/tiles/v/{layers.parcels}@\d+,{layers.points}@\d+/\{{z\}}/\{{x\}}/\{{y\}}\.mvt"
+    assert len(doc["tiles"]) == 1 and re.fullmatch(pattern, doc["tiles"][0])  # versioned, immutable
     west, south, east, north = doc["bounds"]
     assert west < doc["center"][0] < east and south < doc["center"][1] < north
     assert doc["minzoom"] <= doc["center"][2] <= doc["maxzoom"] == 16

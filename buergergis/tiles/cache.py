@@ -111,6 +111,7 @@ class TileCache:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(tile.data)
+            os.chmod(tmp, 0o644)  # nginx serves public hits itself (deploy/nginx)
             os.replace(tmp, path)
         except OSError as exc:
             log.warning("tile cache write failed for %s: %s", path, exc)

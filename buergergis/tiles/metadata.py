@@ -105,12 +105,20 @@ def centre(bbox: tuple[float, float, float, float], low: int, high: int) -> list
     return [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2, zoom]
 
 
-def tilejson(records: Sequence[LayerRecord], base: str) -> dict[str, Any]:
-    """TileJSON 3.0.0 for one or several layers (vector) or one raster layer."""
+def tilejson(
+    records: Sequence[LayerRecord], base: str, *, versioned_key: str | None = None
+) -> dict[str, Any]:
+    """TileJSON 3.0.0 for one or several layers (vector) or one raster layer.
+
+    ``versioned_key`` (public vector layers): immutable tile URLs ``/tiles/v/<key>/…`` that
+    nginx answers from the tile cache without the app.
+    """
     vector_tiles = records[0].kind == "vector"
     low, high = zoom_range(records, vector_tiles)
     ids = ",".join(r.id for r in records)
     ext = "mvt" if vector_tiles else "png"
+    if versioned_key and vector_tiles:
+        ids = f"v/{versioned_key}"
     bbox = union_bbox(records)
     doc: dict[str, Any] = {
         "tilejson": "3.0.0",

@@ -81,6 +81,29 @@ def parse_layer_list(text: str) -> tuple[str, ...]:
     return ids
 
 
+#: Tiles of private layers live below this directory of the cache, where no versioned public
+#: URL (and so no nginx ``try_files``) can reach them.
+PRIVATE_DIR = "private"
+
+
+def parse_versioned_key(key: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """``a@3,b@5`` (the key of a versioned tile URL) → layer ids and versions; else 404."""
+    ids, numbers = [], []
+    for part in key.split(","):
+        layer_id, sep, version = part.rpartition("@")
+        if not sep or not version.isdigit() or len(version) > 12:
+            raise NotFound("Diese Kachel-Adresse gibt es nicht.")
+        ids.append(layer_id)
+        numbers.append(int(version))
+    return parse_layer_list(",".join(ids)), tuple(numbers)
+
+
+def versioned_key(records: Sequence[LayerRecord]) -> str | None:
+    """The key of the versioned tile URL of these records (``None``: too long, hashed)."""
+    key = layer_key(versions_of(records))
+    return None if key.startswith("h-") else key
+
+
 @dataclass(frozen=True)
 class Tile:
     """A tile ready to send: stored bytes, whether they are gzip, and its media type."""
@@ -158,7 +181,10 @@ class TileService:
 
     def _path(self, records: list[LayerRecord], spec: TileSpec) -> Path:
         t = spec.tile
-        return self.cache.path(layer_key(versions_of(records)), t.z, t.x, t.y, spec.suffix)
+        key = layer_key(versions_of(records))
+        if not all(r.public for r in records):
+            key = f"{PRIVATE_DIR}/{key}"
+        return self.cache.path(key, t.z, t.x, t.y, spec.suffix)
 
     def render(self, records: list[LayerRecord], spec: TileSpec) -> CachedTile | None:
         """Make a tile now; None when it is empty without any work (outside the data).
@@ -183,7 +209,7 @@ class TileService:
     def _current_keys(self) -> Callable[[str], bool]:
         with self.engine.connect() as conn:
             current = layer_versions(conn)
-        return lambda key: key_is_current(key, current)
+        return lambda key: key == PRIVATE_DIR or key_is_current(key, current)
 
 
 def versions_of(records: Sequence[LayerRecord]) -> list[tuple[str, int]]:

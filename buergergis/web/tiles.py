@@ -12,14 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, url_for
 
 from buergergis.errors import NotAcceptable, NotFound
 from buergergis.store.catalog import LayerRecord
 from buergergis.tiles import metadata
 from buergergis.tiles.grid import TMS_ID
 from buergergis.tiles.openapi import openapi_paths
-from buergergis.tiles.service import TileService, TileSpec, parse_layer_list, versions_of
+from buergergis.tiles.service import (
+    TileService,
+    TileSpec,
+    parse_layer_list,
+    parse_versioned_key,
+    versioned_key,
+    versions_of,
+)
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag
 from buergergis.web.tiles_fast import CachedTiles, tile_response
@@ -27,6 +34,8 @@ from buergergis.web.tiles_fast import CachedTiles, tile_response
 bp = Blueprint("tiles", __name__)
 #: Cache-Control of anything that shows private layers (staff only; never shared caches).
 PRIVATE_CACHE_CONTROL = "private, no-cache"
+#: Cache-Control of versioned tile URLs: their bytes never change.
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 _FORMATS_BY_ACCEPT = {
     "application/vnd.mapbox-vector-tile": "mvt",
@@ -100,6 +109,29 @@ def xyz_tile(layers: str, z: int, x: int, name: str) -> Response:
     return _serve(TileSpec.parse(layers, z, x, name))
 
 
+@bp.get("/tiles/v/<key>/<int:z>/<int:x>/<name>")
+def versioned_tile(key: str, z: int, x: int, name: str) -> Response:
+    """A public tile at fixed layer versions (``/tiles/v/parks@17/…`` from TileJSON).
+
+    Immutable: nginx answers cached ones from the tile cache itself (deploy/nginx). A version
+    that is no longer current is redirected to the tile's current URL.
+    """
+    ids, versions = parse_versioned_key(key)
+    spec = TileSpec.parse(",".join(ids), z, x, name)
+    service = tile_service()
+    records, _public = service.resolve(spec.layer_ids)  # private layers: 404
+    if tuple(r.version for r in records) != versions:
+        layers = ",".join(ids)
+        target = url_for("tiles.xyz_tile", layers=layers, z=z, x=x, name=name)
+        response = redirect(target, 302)
+        response.headers["Cache-Control"] = "no-cache"
+        return response  # type: ignore[return-value]
+    etag = make_etag(versions_of(records), spec)
+    return conditional(
+        etag, IMMUTABLE_CACHE_CONTROL, lambda: tile_response(request, service.get(records, spec))
+    )
+
+
 @bp.get("/ogc/collections/<collection_id>/tiles/<tms_id>/<int:tm>/<int:row>/<int:col>")
 def ogc_tile(collection_id: str, tms_id: str, tm: int, row: int, col: int) -> Response:
     """OGC API – Tiles tile; format from ``f=`` or ``Accept`` (default mvt / png)."""
@@ -160,7 +192,8 @@ def tilejson(layers: str) -> Response:
     records, public = tile_service().resolve(parse_layer_list(layers), may_see_private)
     if len({r.kind for r in records}) > 1 or (records[0].kind == "raster" and len(records) > 1):
         raise NotFound("TileJSON gibt es für Vektorlayer oder für genau einen Rasterlayer.")
-    document = lambda: metadata.tilejson(records, base_url())  # noqa: E731
+    key = versioned_key(records) if public else None
+    document = lambda: metadata.tilejson(records, base_url(), versioned_key=key)  # noqa: E731
     return _json(document, versions_of(records), "tilejson", public=public)
 
 
