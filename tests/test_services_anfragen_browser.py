@@ -114,3 +114,26 @@ def test_ferienaktion_until_full_waiting_list_mail_status_purge(
     screenshot(page, "anfrage-status-purged-desktop")
     assert desktop.cookies() == [] and phone.cookies() == []
     clear_requests(engine)
+
+
+def test_map_popups_link_to_the_request_form(desktop: Any, map_server: str, engine: Engine) -> None:
+    from tests.maps_support import wait_ready
+
+    fid, _places = small_activity(engine)
+    page = desktop.new_page()
+    page.goto(f"{map_server}/?layers=ferienaktionen&feature=ferienaktionen:{fid}")
+    wait_ready(page)
+    popup = page.locator(".leaflet-popup-content .bgis-popup")
+    popup.wait_for()
+    link = popup.get_by_role("link", name="Anmeldung", exact=True)
+    assert link.get_attribute("href") == f"/anfrage/ferienaktionen/{fid}"
+    page.wait_for_timeout(600)  # the popup's fade-in and pan, for the screenshot only
+    screenshot(page, "anfrage-map-popup-desktop")
+    with engine.connect() as conn:
+        sold = conn.execute(
+            text("SELECT fid FROM layers.fahrzeugverkauf WHERE status = 'verkauft' LIMIT 1")
+        ).scalar_one()
+    page.goto(f"{map_server}/?layers=fahrzeugverkauf&feature=fahrzeugverkauf:{sold}")
+    wait_ready(page)
+    popup.wait_for()
+    assert popup.locator("a.bgis-request").count() == 0, popup.inner_html()  # sold: no requests

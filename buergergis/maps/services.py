@@ -62,6 +62,7 @@ class MapServices:
     past: Mapping[str, str] = field(default_factory=dict)  # layer id → date attribute
     today: date | None = None
     show_past: bool = False
+    requests: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # layer id → form
 
     @property
     def validator(self) -> str | None:
@@ -90,6 +91,8 @@ class MapServices:
             config.update(only={"attribute": attribute, "value": value, "label": label})
         if layer_id in self.past:
             config.update(hides_past=True, past_attribute=self.past[layer_id])
+        if layer_id in self.requests:
+            config.update(request=self.requests[layer_id])
         return config or None
 
 
@@ -99,6 +102,7 @@ def map_services(
     """Roles and hide-past rules of the public vector layers."""
     roles: dict[str, str] = {}
     past: dict[str, str] = {}
+    forms: dict[str, dict[str, Any]] = {}
     for record in records:
         if record.kind != "vector":
             continue
@@ -108,7 +112,25 @@ def map_services(
         attribute = filters.hide_past_attribute(record, layers)
         if attribute:
             past[record.id] = attribute
-    return MapServices(roles, past, today, show_past)
+        form = request_link(record)
+        if form:
+            forms[record.id] = form
+    return MapServices(roles, past, today, show_past, forms)
+
+
+def request_link(record: LayerRecord) -> dict[str, Any] | None:
+    """The popup link to a layer's request form (``service.request``): URL prefix, label and
+    the status values that accept requests (empty: every feature)."""
+    service = service_config.service_of(record)
+    if service is None or service.request is None:
+        return None
+    status = service.status
+    return {
+        "url": f"/anfrage/{record.id}/",
+        "label": service.request.title,
+        "status_field": status.attribute if status else None,
+        "requestable": list(status.requestable) if status else [],
+    }
 
 
 @dataclass(frozen=True)

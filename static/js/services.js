@@ -104,8 +104,28 @@
       });
   }
 
+  /* Any layer whose definition declares a request form (service.request): a link to
+     /anfrage/<layer>/<feature> when the feature's status accepts requests. */
+  function requestPart(box, cfg, props, fid) {
+    var form = cfg.service.request;
+    if (!has(fid)) return;
+    var field = form.statusField || form.status_field;  /* keys may arrive camel-cased */
+    if (field && form.requestable.length &&
+        form.requestable.indexOf(String(props[field])) < 0) return;
+    var p = BGIS.el('p', { class: 'bgis-service bgis-request-line' });
+    var link = BGIS.el('a', { class: 'bgis-request', href: form.url + encodeURIComponent(String(fid)) },
+      form.label);
+    if (BGIS.page.mode === 'embed') {
+      link.setAttribute('target', '_blank');
+      link.setAttribute('rel', 'noopener');
+    }
+    p.appendChild(link);
+    box.appendChild(p);
+  }
+
   BGIS.servicePopup = function (box, cfg, props, fid) {
     if (cfg.service.role === 'holzverkauf') lotPart(box, cfg, props, fid);
+    else if (cfg.service.request) requestPart(box, cfg, props, fid);
     if (cfg.service.role === 'buergeramt') officePart(box, fid, props);
   };
 
