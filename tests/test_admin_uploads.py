@@ -23,6 +23,7 @@ from buergergis.settings import Settings
 from tests.admin_support import (  # noqa: F401 - fixtures
     Staff,
     editor,
+    login_session,
     make_staff,
     upload,
     zip_bytes,
@@ -288,3 +289,26 @@ def test_an_upload_is_processed_once_at_a_time(
     assert done.status_code == 201, done.get_json()
     again = client.post(publish_url, headers=editor.bearer, json={**body_ok, "id": "einmal2"})
     assert again.status_code == 404
+
+
+def test_my_uploads_are_listed_with_expiry_and_reopen(
+    client: FlaskClient, engine: Engine, settings: Settings
+) -> None:
+    owner = make_staff(engine, "editor", prefix="meine")
+    other = make_staff(engine, "editor", prefix="fremd")
+    data = zip_bytes([("a.csv", b"x,y\n9.35,52.1\n")])
+    body = upload(client, owner, data, "meine-liste.zip").get_json()
+    login_session(client, owner)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Meine Uploads" in page
+    listed = page[page.index('data-testid="pending-uploads"') :].split("</table>")[0]
+    assert "meine-liste.zip" in listed and body["links"]["page"] in listed
+    assert listed.count(".20") >= 2  # uploaded and "Wird entfernt" (dd.mm.yyyy hh:mm)
+    assert client.get(body["links"]["page"]).status_code == 200  # reopens the Upload-Doktor
+    login_session(client, other)
+    assert "meine-liste.zip" not in client.get("/admin/").get_data(as_text=True)
+    old = time.time() - (settings.upload_keep_hours + 1) * 3600
+    os.utime(uploads_root(settings) / body["id"], (old, old))
+    cleanup_stale(settings)
+    login_session(client, owner)
+    assert "meine-liste.zip" not in client.get("/admin/").get_data(as_text=True)
