@@ -296,7 +296,9 @@ def _nearest_radius(layer: LayerRecord, point: str, where: str, count: str) -> s
 def build_items(layer: LayerRecord, query: ItemsQuery) -> Statement:
     """One statement returning ``matched``, ``returned`` and the comma-joined features.
 
-    With conditions, ``numberMatched`` is ``count(*) OVER ()`` in the page query (one scan;
+    Behind ``offset`` rows the page is found first and only its features are written (a
+    join back by ``gid``), so skipped rows cost a key each, not a GeoJSON text. With
+    conditions, ``numberMatched`` is ``count(*) OVER ()`` in the page query (one scan;
     measured faster than a second ``count(*)``, see docs/benchmarks.md); it is unknown (``NULL``)
     for a page behind the last feature, then :func:`build_count` answers. Without conditions
     it is the catalog's feature count, written in the same transaction as the data.
@@ -331,12 +333,21 @@ def build_items(layer: LayerRecord, query: ItemsQuery) -> Statement:
     if point is None:  # the sort keys of the last feature, for the next page's cursor
         values = ", ".join(f"p._k{i}" for i in range(len(keys)))
         last = f"(array_agg(json_build_array({values}) ORDER BY {outer_order}))[count(*)]"
+    page = (
+        f"{window}{inner_keys} FROM {layer.relation} t{page_where} "
+        f"ORDER BY {inner_order} LIMIT {limit} OFFSET {offset}"
+    )
+    if query.offset > 0:  # skipped rows: find the page first, write only its features
+        rows = (
+            f"SELECT {feature} AS f, k.* FROM (SELECT t.gid AS _g, {page}) k "  # noqa: S608
+            f"JOIN {layer.relation} t ON t.gid = k._g"
+        )
+    else:
+        rows = f"SELECT {feature} AS f, {page}"
     sql = (
         f"SELECT {matched} AS matched, count(p.f) AS returned, "  # noqa: S608
         f"coalesce(string_agg(p.f, ',' ORDER BY {outer_order}), '') AS features, "
-        f"{last} AS last_keys "
-        f"FROM (SELECT {feature} AS f, {window}{inner_keys} FROM {layer.relation} t{page_where} "
-        f"ORDER BY {inner_order} LIMIT {limit} OFFSET {offset}) p"
+        f"{last} AS last_keys FROM ({rows}) p"
     )
     return Statement(sql, binder.params)
 
