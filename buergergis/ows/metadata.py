@@ -62,6 +62,11 @@ def licence_text(licence: str, attribution: str) -> str:
     return f"{text}. Quellenvermerk: {attribution}"
 
 
+def licence_name(licence: str) -> str:
+    """The readable German name of a licence (the licence itself when unknown)."""
+    return LICENCES.get(licence, (licence, ""))[0]
+
+
 def licence_url(licence: str) -> str | None:
     """The URL of a licence (or the licence itself when it is a URL)."""
     if licence.startswith(("http://", "https://")):

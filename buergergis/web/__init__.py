@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "buergergis.web.tiles",
     "buergergis.web.styles",
     "buergergis.web.wms",
+    "buergergis.web.csw",
     "buergergis.web.maps",
     "buergergis.web.services",
     "buergergis.web.anfragen",
