@@ -185,3 +185,41 @@ def test_list_page_shows_the_week_not_the_syntax(
         assert 'class="week-table"' in body and day in body
         shown = visible_text(body)  # the raw expression stays only as the sort key
         assert "PH off" not in shown and not re.search(r"Mo-\w\w \d\d:\d\d", shown)
+
+
+def test_request_form_and_confirmation_in_english(
+    client: FlaskClient, engine: Engine, demo_layers: list[str]
+) -> None:
+    from tests.anfragen_support import form_data
+
+    with engine.connect() as conn:
+        fid = conn.execute(
+            text(
+                f"SELECT fid FROM {layer_view('holzverkauf')} WHERE status = 'frei' ORDER BY gid DESC LIMIT 1"  # noqa: S608
+            )
+        ).scalar_one()
+    start = client.get(f"/holzverkauf/anfrage?los={fid}&lang=en", headers=HTML)
+    assert start.status_code in (301, 302, 303) and "lang=en" in start.headers["Location"]
+    form = client.get(start.headers["Location"], headers=HTML)
+    body = form.get_data(as_text=True)
+    assert form.status_code == 200 and parse(body).lang == "en"
+    shown = visible_text(body)
+    assert "Request to buy" in shown and "Your name" in shown and "E-mail or phone" in shown
+    assert [w for w in GERMAN_UI + ("Ihr Name", "Höchstens", "Zurück") if w in shown] == []
+    action = re.search(r'<form method="post" action="([^"]+)"', body)
+    assert action and "lang=en" in action.group(1)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', body)
+    assert token
+    bad = client.post(
+        action.group(1).replace("&amp;", "&"), data=form_data(token.group(1), name="")
+    )
+    assert bad.status_code == 400 and "Please enter your name." in bad.get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', bad.get_data(as_text=True))
+    assert token
+    sent = client.post(action.group(1).replace("&amp;", "&"), data=form_data(token.group(1)))
+    assert sent.status_code == 303 and "lang=en" in sent.headers["Location"]
+    done = client.get(sent.headers["Location"], headers=HTML).get_data(as_text=True)
+    shown = visible_text(done)
+    assert "Thank you – your request has been received" in shown and "Reference number" in shown
+    assert "received, not yet processed" in shown
+    assert [w for w in GERMAN_UI + ("Vorgangsnummer", "Eingegangen") if w in shown] == []

@@ -6,6 +6,7 @@ Both languages have the same keys (a test checks it). The map pages have their o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
@@ -13,6 +14,7 @@ from typing import Literal
 from buergergis.services.config import TITLES
 
 Lang = Literal["de", "en"]
+_AT_MOST = re.compile(r"^Höchstens (\d+) Zeichen\.$")
 
 TITLES_EN: Mapping[str, str] = MappingProxyType(
     {
@@ -289,6 +291,104 @@ _TEXTS: dict[str, dict[str, str]] = {"de": _DE, "en": _EN}
 def texts(lang: Lang) -> dict[str, str]:
     """All service page texts of one language."""
     return _TEXTS[lang]
+
+
+#: English versions of the German texts of the request pages (/anfrage/…): fixed page texts,
+#: the form's field labels and messages (``services.request_form``), request states and the
+#: request titles of the city's layer files. Unknown texts stay German.
+UI_EN: Mapping[str, str] = MappingProxyType(
+    {
+        "Angebot": "Offer",
+        "Alle Plätze sind vergeben. Sie können sich auf die Warteliste setzen lassen – wir "
+        "melden uns, sobald ein Platz frei wird.": "All places are taken. You can join the "
+        "waiting list – we will contact you as soon as a place becomes free.",
+        "Freie Plätze": "Places left",
+        "Link öffnen": "Open link",
+        "Ihre Angaben stehen noch im Formular.": "Your details are still in the form.",
+        "Bitte prüfen Sie Ihre Angaben:": "Please check your details:",
+        "Höchstens {n} Zeichen.": "At most {n} characters.",
+        "Bewerbung als PDF (eine Datei, höchstens {n} MB)": "Application as a PDF (one file, "
+        "at most {n} MB)",
+        "Wenn das Formular zurückkommt, wählen Sie die Datei bitte erneut – Browser behalten "
+        "Dateien aus Sicherheitsgründen nicht.": "If the form comes back, please choose the file "
+        "again – browsers do not keep files for security reasons.",
+        "Ihre Angaben werden nur zur Bearbeitung dieser Anfrage gespeichert und nach {n} Tagen "
+        "gelöscht": "Your details are stored only to handle this request and deleted after {n} "
+        "days",
+        " (gerechnet ab dem Ende der Bewerbungsfrist)": " (counted from the application deadline)",
+        " (gerechnet ab dem Abschluss)": " (counted from its completion)",
+        ". Es wird kein Cookie gesetzt.": ". No cookie is set.",
+        "Auf die Warteliste": "Join the waiting list",
+        "{title} senden": "Send: {title}",
+        "Zurück zur Übersicht": "Back to the overview",
+        "Stand einer Anfrage abfragen": "Check the status of a request",
+        "Stand einer Anfrage": "Status of a request",
+        "Vielen Dank – Ihre Anfrage ist eingegangen": "Thank you – your request has been received",
+        "Alle Plätze waren vergeben: Sie stehen auf der Warteliste.": "All places were taken: "
+        "you are on the waiting list.",
+        "Vorgangsnummer": "Reference number",
+        "Kennwort für die Statusabfrage": "Password for the status check",
+        "Bitte notieren Sie beides. Damit sehen Sie, wie weit Ihre Anfrage ist – ohne Konto.": (
+            "Please note both. With them you can see how far your request has got – no account "
+            "needed."
+        ),
+        "Wir haben Ihnen beides auch per E-Mail geschickt.": "We have also sent you both by "
+        "e-mail.",
+        "Dienst": "Service",
+        "Eingegangen": "Received",
+        "Stand": "Status",
+        "Wird gelöscht am": "Will be deleted on",
+        "Geben Sie die Vorgangsnummer und das Kennwort aus Ihrer Bestätigung ein.": "Enter the "
+        "reference number and the password from your confirmation.",
+        "Kennwort": "Password",
+        "Stand abfragen": "Check status",
+        "Anfrage": "Request",
+        # form fields (services.request_form)
+        "Ihr Name": "Your name",
+        "E-Mail oder Telefon": "E-mail or phone",
+        "Anliegen": "Concern",
+        "Name und Alter des Kindes": "Name and age of the child",
+        "Nachricht (freiwillig)": "Message (optional)",
+        "Ich bin einverstanden, dass die Stadt Hameln meine Angaben zur Bearbeitung dieser "
+        "Anfrage speichert.": "I agree that the city of Hameln stores my details to handle this "
+        "request.",
+        "Bitte geben Sie Name und Alter des Kindes an.": "Please enter the child's name and age.",
+        # request states (services.anfragen.STATUS_TEXT)
+        "eingegangen, noch nicht bearbeitet": "received, not yet processed",
+        "bearbeitet": "processed",
+        "auf der Warteliste – wir melden uns, sobald ein Platz frei wird": "on the waiting list – "
+        "we will contact you as soon as a place becomes free",
+        # request titles and topics of the city's layer files
+        "Kaufanfrage": "Request to buy",
+        "Kaufanfrage oder Besichtigung": "Request to buy or to view",
+        "Besichtigungstermin": "Viewing appointment",
+        "Anmeldung": "Registration",
+        "Vormerkung für einen Kita-Platz": "Register for a day-care place",
+        "Online bewerben": "Apply online",
+        "Wir melden uns innerhalb von drei Werktagen. Das Los bleibt bis dahin frei.": "We will "
+        "contact you within three working days. The lot stays available until then.",
+        "Sind alle Plätze vergeben, kommen Sie auf die Warteliste und wir melden uns, sobald ein "
+        "Platz frei wird.": "If all places are taken, you join the waiting list and we will "
+        "contact you as soon as a place becomes free.",
+        "Bitte laden Sie Ihre Bewerbung als eine PDF-Datei hoch (Anschreiben, Lebenslauf, "
+        "Zeugnisse).": "Please upload your application as one PDF file (cover letter, CV, "
+        "certificates).",
+        "online beantragen": "apply online",
+        "Online beantragen": "Apply online",
+        "Zur Anmeldung": "Register",
+        "Platz vormerken (Kita-Portal)": "Register for a place (day-care portal)",
+        "Ausschreibung lesen": "Read the job advertisement",
+    }
+)
+
+
+def tr(text: str, lang: Lang, **values: object) -> str:
+    """A German UI text in ``lang`` (English from :data:`UI_EN`, German unchanged); ``values``
+    fill ``{name}`` placeholders of both."""
+    chosen = UI_EN.get(text, FORM_ERRORS_EN.get(text, text)) if lang == "en" else text
+    if lang == "en" and chosen == text and (most := _AT_MOST.match(text)):
+        chosen = f"At most {most.group(1)} characters."
+    return chosen.format(**values) if values else chosen
 
 
 def form_error(message: str, lang: Lang) -> str:

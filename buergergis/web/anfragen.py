@@ -80,7 +80,8 @@ def form(layer_id: str, fid: str) -> ResponseReturnValue:
             raise
         return _page(record, service, offer, filled, problem=exc.description, status=exc.status)
     token = anfragen.confirmation_token(_secret(), created)
-    return redirect(url_for("anfragen.done", token=token), 303)
+    lang = {"lang": "en"} if request.args.get("lang") == "en" else {}  # English stays English
+    return redirect(url_for("anfragen.done", token=token, **lang), 303)
 
 
 def _submit(

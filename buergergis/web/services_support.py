@@ -22,7 +22,7 @@ from buergergis.services import config, filters, opening_table
 from buergergis.services.config import ServiceLayers
 from buergergis.services.formatting import fmt
 from buergergis.services.holz import LOT_FIELDS, STATUS
-from buergergis.services.texts import Lang, form_error, texts, titles
+from buergergis.services.texts import Lang, form_error, texts, titles, tr
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
 from buergergis.store.services import queries
 from buergergis.store.services.queries import Row, Where
@@ -133,6 +133,7 @@ def html_page(template: str, **context: Any) -> Response:
         hours_table=lambda expression: opening_table.safe_week_table(expression, at, lang),
         status_line=lambda status: opening_table.status_text(status, lang),
         form_error=lambda message: form_error(message, lang),
+        tr=lambda text, **values: tr(text, lang, **values),
     )  # fmt: skip
     body = render_template(template, fmt=fmt, is_link=is_link, **context)
     response = Response(body, mimetype="text/html")
