@@ -128,7 +128,11 @@ def test_render_modes_per_layer() -> None:
     assert configs["flurstuecke"]["render"] == "vectortiles"
     assert configs["gelaende"]["render"] == "raster"
     assert configs["kitas"]["urls"]["items"] == "/ogc/collections/kitas/items"
-    assert configs["flurstuecke"]["urls"]["mvt"] == "/tiles/flurstuecke/{z}/{x}/{y}.mvt"
+    version = configs["flurstuecke"]["version"]
+    assert (
+        configs["flurstuecke"]["urls"]["mvt"]
+        == f"/tiles/v/flurstuecke@{version}/{{z}}/{{x}}/{{y}}.mvt"
+    )
     assert configs["gelaende"]["urls"]["png"] == "/tiles/gelaende/{z}/{x}/{y}.png"
     # tiled and raster layers are off unless the URL names them
     assert [c["visible"] for c in configs.values()] == [True, False, False]

@@ -147,6 +147,9 @@ def _add_layers(
             key: ROUTES[key].replace("{id}", layer.id)
             for key in ("items", "mvt", "png", "tilejson", "list")
         }
+        # Versioned, immutable tile URL (maps show public layers only): nginx answers cached
+        # tiles itself; a page opened before a reload is redirected to the current tile.
+        config["urls"]["mvt"] = f"/tiles/v/{layer.id}@{layer.version}/{{z}}/{{x}}/{{y}}.mvt"
         config["items_query"] = services.items_query(layer.id)
         config["service"] = services.layer_config(layer.id, page["texts"])
         CatalogLayer(config, show=visible).add_to(fmap)
