@@ -244,3 +244,46 @@ def test_builder_snippet_uses_the_request_host_and_names_the_allowed_sites(
     wait_for(desktop, "document.getElementById('preview').getAttribute('height') === '300'")
     assert 'height="300"' in desktop.locator("#snippet").input_value()
     screenshot(desktop, "builder-desktop")
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_office_page_from_my_location_or_a_map_click(
+    chromium: Any, map_server: str, demo_layers: list[str], device: str
+) -> None:
+    """/dienste/buergeramt: "Mein Standort" (the browser's location) or a click on the map –
+    no decimal degrees to type; the offices show their week with today's line marked."""
+    options = PHONE if device == "phone" else DESKTOP
+    ctx = chromium.new_context(
+        **options,
+        geolocation={"latitude": 52.1035, "longitude": 9.3575},
+        permissions=["geolocation"],
+    )
+    try:
+        page = ctx.new_page()
+        page.goto(f"{map_server}/dienste/buergeramt?lang=en")
+        assert page.locator("input#lat:visible, input#lon:visible").count() == 0
+        page.locator("#pick-map[data-ready]").wait_for(state="attached")
+        screenshot(page, f"office-page-start-{device}")
+        page.get_by_role("button", name="My location").click()
+        page.wait_for_url("**lat=52.103500**")
+        assert "lang=en" in page.url
+        assert page.locator("[data-testid=open-office]").first.is_visible()
+        today = page.locator(".office-card .week-table tr.today").first
+        assert today.is_visible() and "(today)" in today.inner_text()
+        assert (
+            page.locator(".office-card a.book-button")
+            .first.inner_text()
+            .startswith("Book an appointment")
+        )
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= options["viewport"]["width"], width
+        page.locator("[data-testid=open-office]").first.scroll_into_view_if_needed()
+        screenshot(page, f"office-page-located-{device}")
+        page.locator("#pick-map").scroll_into_view_if_needed()
+        box = page.locator("#pick-map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+        page.wait_for_url(lambda url: "lat=52.103500" not in url and "lat=" in url)
+        assert "lang=en" in page.url
+        assert page.locator("[data-testid=open-office]").count() >= 1
+    finally:
+        ctx.close()

@@ -223,3 +223,17 @@ def test_request_form_and_confirmation_in_english(
     assert "Thank you – your request has been received" in shown and "Reference number" in shown
     assert "received, not yet processed" in shown
     assert [w for w in GERMAN_UI + ("Vorgangsnummer", "Eingegangen") if w in shown] == []
+
+
+def test_nearest_open_office_json_in_english(
+    client: FlaskClient, office_point: tuple[float, float]
+) -> None:
+    lat, lon = office_point
+    body: Any = client.get(
+        f"/dienste/buergeramt/offen?lat={lat}&lon={lon}&at=2026-11-26T10:00&lang=en"
+    ).get_json()
+    assert body["office"]["status"]["text"].startswith("Open now – closes at ")
+    german: Any = client.get(
+        f"/dienste/buergeramt/offen?lat={lat}&lon={lon}&at=2026-11-26T10:00"
+    ).get_json()
+    assert german["office"]["status"]["text"].startswith("Jetzt geöffnet – schließt ")

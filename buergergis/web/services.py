@@ -132,11 +132,18 @@ def nearest_open_office() -> Response:
     body = {
         "point": {"lon": point.lon, "lat": point.lat},
         "at": opening.to_berlin(at).isoformat(),
-        "office": best.to_dict() if best else None,
-        "opens_next": soon.to_dict() if soon and not best else None,
+        "office": _office_json(best) if best else None,
+        "opens_next": _office_json(soon) if soon and not best else None,
         "note": report.NOTE,
     }
     return no_store(json_response(body))
+
+
+def _office_json(office: offices.Office) -> dict[str, Any]:
+    """An office as JSON with its status line in the page language (``lang``)."""
+    body = office.to_dict()
+    body["status"]["text"] = opening_table.status_text(office.status, current_lang())
+    return body
 
 
 @bp.get("/dienste/buergeramt/status.json")
