@@ -162,6 +162,7 @@ def test_files_answer_range_requests(client: FlaskClient, ogc_layers: list[str],
     assert tail.status_code == 206 and tail.data == whole.data[-50:]
     beyond = client.get(URL.format("radwege", key), headers={"Range": f"bytes={size + 10}-"})
     assert beyond.status_code == 416
+    assert beyond.headers["Content-Range"] == f"bytes */{size}"
 
 
 def test_streamed_formats_say_they_take_no_ranges(

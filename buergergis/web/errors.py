@@ -101,7 +101,8 @@ def _domain(exc: BuergerGISError) -> Problem:
 
 def _http(exc: HTTPException) -> Problem:
     status = exc.code or 500
-    headers: dict[str, str] = {}
+    # Headers the exception carries (Allow on 405, Content-Range on 416, WWW-Authenticate …).
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     allowed = getattr(exc, "valid_methods", None)
     if status == 405 and allowed:
         headers["Allow"] = ", ".join(sorted(allowed))
