@@ -14,7 +14,7 @@ PY := $(VENV)/bin/python
 BG := $(VENV)/bin/buergergis
 VENV_STAMP := $(VENV)/.installed
 SHARED_DATA ?= ../shared/data
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 LINT_PATHS := $(wildcard buergergis tests bench)
 # Disposable parts of var/ (work files, disk tile cache); everything else there is state.
 VAR_CACHES := var/tmp var/cache

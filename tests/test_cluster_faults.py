@@ -37,7 +37,8 @@ from buergergis.settings import PROJECT_ROOT, Settings, load_settings
 from buergergis.tiles.service import TileSpec
 from buergergis.web.caching import make_etag
 
-pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+# One worker runs the whole module (make test: --dist loadgroup), so one topology is started.
+pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 
 LAYERS = ("ortsteile", "holzverkauf", "buergeramt")
 TILE = ("ortsteile", 12, 2154, 1350)
