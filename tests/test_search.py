@@ -263,3 +263,23 @@ def test_search_answers_304_without_searching(client: FlaskClient, demo_layers: 
             "/search?q=Osterstraße 2", headers={"If-None-Match": first.headers["ETag"]}
         )
     assert again.status_code == 304
+
+
+def test_deleted_layers_are_not_found_and_purge_drops_their_part(
+    client: FlaskClient, engine: Engine, settings: Settings
+) -> None:
+    layer = "suchprobe-weg"
+    path = write_points(Path(tempfile.mkdtemp(prefix="search-purge-")) / "p.geojson", ["Dingohaus"])
+    load_layer(engine, settings, definition(layer, path))
+    assert [h["label"] for h in results(client, "dingohaus")] == ["Dingohaus"]
+    with engine.begin() as conn:
+        lifecycle.delete(conn, layer, actor="test")
+    assert results(client, "dingohaus") == []
+    with engine.begin() as conn:
+        lifecycle.restore(conn, layer, actor="test")
+    assert [h["label"] for h in results(client, "dingohaus")] == ["Dingohaus"]
+    with engine.begin() as conn:
+        lifecycle.delete(conn, layer, actor="test")
+    with engine.begin() as conn:
+        lifecycle.purge(conn, layer)
+    assert parts(engine, layer) == []

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 from buergergis.catalog.models import RasterLayer, VectorLayer
 from buergergis.catalog.parse import parse_definition
 from buergergis.errors import Conflict, NotFound
-from buergergis.store import versions
+from buergergis.store import search_index, versions
 from buergergis.store.sql import data_table, layer_view
 
 
@@ -202,8 +202,8 @@ def purge(conn: Connection, layer_id: str) -> list[str]:
     conn.execute(text(f"DROP VIEW IF EXISTS {layer_view(layer_id)}"))
     for table in sorted({r.data_table for r in rows if r.data_table}):
         conn.execute(text(f"DROP TABLE IF EXISTS {data_table(table)}"))
+    search_index.drop(conn, layer_id)
     for sql in (
-        "DELETE FROM buergergis.search_entry WHERE layer_id = :id",
         "DELETE FROM buergergis.feature_change WHERE layer_id = :id",
         "DELETE FROM buergergis.feed_state WHERE layer_id = :id",
         "DELETE FROM buergergis.layer WHERE id = :id",  # versions go with it (ON DELETE CASCADE)

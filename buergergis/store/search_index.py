@@ -177,6 +177,13 @@ def refresh(
     return count
 
 
+def drop(conn: Connection, layer_id: str) -> None:
+    """Remove the layer's parts (a layer purged for good)."""
+    for part, _signature in _old_parts(conn, layer_id):
+        conn.execute(text(f"ALTER TABLE buergergis.search_entry DETACH PARTITION {part}"))
+        conn.execute(text(f"DROP TABLE {part}"))
+
+
 def refresh_all(conn: Connection) -> int:
     """Rebuild the entries of every live vector layer (migration, repair)."""
     from buergergis.catalog.parse import parse_definition
