@@ -192,7 +192,10 @@ def test_points_lie_in_the_city_and_in_their_ortsteil(root: Path, layer: str) ->
 
 def test_buergeramt_contents(root: Path) -> None:
     frame = _read(root, "buergeramt")
-    assert 3 <= len(frame) <= 5
+    assert 3 <= len(frame) <= 6
+    standesamt = frame[frame["name"] == "Standesamt Hameln"].iloc[0]  # the Rathaus' online service
+    assert "Geburtsurkunde" in standesamt["leistungen"]
+    assert standesamt["online_url"].startswith("https://www.hameln.de/")
     assert "Rathausplatz 1, 31785 Hameln" in set(frame["adresse"])
     for hours in frame["oeffnungszeiten"]:
         opening_hours.OpeningHours(hours)
