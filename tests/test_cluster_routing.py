@@ -222,3 +222,20 @@ def test_versioned_tile_urls_are_immutable_and_private_tiles_unreachable(
     assert service.get([record], spec).data  # rendered and cached for staff
     assert list((settings.shared / "cache" / "tiles" / PRIVATE_DIR).glob(f"{private}@*/**/*.gz"))
     assert not (settings.shared / "cache" / "tiles" / f"{private}@{pversion}").exists()
+
+
+def test_statement_timeout_on_the_replica_is_a_timeout_not_an_outage(settings: Settings) -> None:
+    from buergergis.errors import QueryTimeout
+
+    conns = ThreadConnections(
+        settings.libpq_url(),
+        application_name="t",
+        timeout_ms=100,
+        replica_url=_replica_url(settings),
+    )
+    try:
+        with replica_reads(True), pytest.raises(QueryTimeout):
+            conns.run(lambda conn: conn.execute("SELECT pg_sleep(2)"), "zu lange")
+        assert conns._replica_health.usable()
+    finally:
+        conns.close()

@@ -75,6 +75,8 @@ class ThreadConnections:
             if conn is None or conn.closed:
                 conn = self._local.replica = self._connect(self._replica_url or "", 2)
             result = work(conn)
+        except psycopg.errors.QueryCanceled:
+            raise  # the statement timeout: a 503 like on the primary, not a replica outage
         except (psycopg.errors.UndefinedTable, psycopg.errors.SerializationFailure):
             # a version the standby has not replayed yet, or a query cancelled by replay
             return False, None
