@@ -85,9 +85,13 @@ start() {
   export BUERGERGIS_SECRET_KEY
   export BUERGERGIS_SHARED_DIR=${BUERGERGIS_SHARED_DIR:-$VAR}
   "$BG" db start >/dev/null
-  BUERGERGIS_REPLICA_URL=$("$BG" cluster replica-start | tail -n 1)
-  export BUERGERGIS_REPLICA_URL
-  echo "Replikat: $BUERGERGIS_REPLICA_URL"
+  if [ -z "${DATABASE_URL:-}" ]; then  # else: the replica is the database team's (REPLICA_URL)
+    BUERGERGIS_REPLICA_URL=$("$BG" cluster replica-start | tail -n 1)
+  fi
+  if [ -n "${BUERGERGIS_REPLICA_URL:-}" ]; then
+    export BUERGERGIS_REPLICA_URL
+    echo "Replikat: $BUERGERGIS_REPLICA_URL"
+  fi
   for port in "${APP_PORTS[@]}"; do start_app "$port"; done
   for port in "${APP_PORTS[@]}"; do
     wait_http "http://127.0.0.1:$port/healthz" 60 "$RUN/app-$port.pid"
@@ -119,8 +123,8 @@ stop() {
     for _ in $(seq 100); do alive "$pid" || break; sleep 0.2; done
     rm -f "$RUN/app-$port.pid"
   done
-  "$BG" cluster replica-stop
   if [ -z "${DATABASE_URL:-}" ]; then
+    "$BG" cluster replica-stop
     "$BG" cluster replication-off >/dev/null 2>&1 || true
     "$BG" db stop
   fi
