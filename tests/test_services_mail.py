@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from buergergis.cli import cli
 from buergergis.services import mail
 from buergergis.settings import Settings
+from tests.admin_support import Staff, editor, login_session  # noqa: F401
 from tests.anfragen_support import (
     SmtpServer,
     clear_requests,
@@ -95,13 +96,22 @@ def test_smtp_down_during_the_request_then_delivered_once(
 
 
 def test_without_smtp_the_outbox_keeps_the_mails(
-    client: FlaskClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    client: FlaskClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    editor: Staff,  # noqa: F811
+) -> None:  # fmt: skip
     clear_requests(engine)
     fid = first_where(engine, "holzverkauf", "status = 'frei'")
-    assert submit(client, "holzverkauf", fid).status_code == 303
+    assert submit(client, "holzverkauf", fid, name="Olga Outbox").status_code == 303
     assert mail.send_due(engine, mail.MailSettings(None)).sent == 0 and _pending(engine) == 2
     monkeypatch.delenv(mail.URL_VAR, raising=False)
+    staff = login_session(client, editor)
+    overview = staff.get("/admin/dienste/").get_data(as_text=True)
+    assert (
+        "kein SMTP-Server eingerichtet" in overview and 'data-testid="outbox-count">2<' in overview
+    )
+    outbox_page = staff.get("/admin/dienste/postausgang").get_data(as_text=True)
+    assert outbox_page.count("data-mail=") == 2 and "forst@hameln.example" in outbox_page
+    assert "erika@example.de" not in outbox_page and "Olga" not in outbox_page
     monkeypatch.setenv("DATABASE_URL", str(settings.database_url))
     result = CliRunner().invoke(cli, ["mail", "send"])
     assert result.exit_code != 0 and "BUERGERGIS_SMTP_URL" in result.output
