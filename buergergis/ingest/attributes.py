@@ -31,7 +31,7 @@ class Columns:
         return {name: _to_python(s) for name, s in self.series.items()}
 
 
-def _find(frame: pd.DataFrame, name: str) -> str:
+def find_column(frame: pd.DataFrame, name: str) -> str:
     if name in frame.columns:
         return name
     lower = {str(c).lower(): c for c in frame.columns}
@@ -45,7 +45,7 @@ def select_columns(frame: pd.DataFrame, attributes: tuple[Attribute, ...]) -> Co
     """Cast each published attribute from its source column (errors name column and value)."""
     series = {}
     for attr in attributes:
-        source = frame[_find(frame, attr.source or attr.name)]
+        source = frame[find_column(frame, attr.source or attr.name)]
         series[attr.name] = cast(source, attr).reset_index(drop=True)
     return Columns(attributes, series)
 
@@ -140,13 +140,19 @@ def _to_python(series: pd.Series) -> list[Any]:
     return objects.where(series.notna(), None).tolist()
 
 
-def feature_ids(frame: pd.DataFrame, id_column: str | None) -> tuple[np.ndarray, list[str]]:
-    """(gid, fid): integer ids for ordering/MVT and the public feature id as text."""
+def feature_ids(
+    frame: pd.DataFrame, id_column: str | None, name: str | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """(gid, fid): integer ids for ordering/MVT and the public feature id as text.
+
+    ``name`` is the id column's name in messages (default ``id_column``).
+    """
     n = len(frame)
     if not id_column:
         gids = np.arange(1, n + 1, dtype=np.int64)
         return gids, [str(g) for g in gids]
-    series = frame[_find(frame, id_column)]
+    series = frame[find_column(frame, id_column)]
+    id_column = name or id_column
     if series.isna().any():
         raise LoadError(f"id_column '{id_column}': {int(series.isna().sum())} Objekte ohne ID")
     if series.duplicated().any():

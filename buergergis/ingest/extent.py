@@ -60,12 +60,34 @@ def city_share(
     geoms: np.ndarray, srid: int, extent: tuple[float, float, float, float]
 ) -> ExtentCheck:
     """How many of ``geoms`` (in EPSG ``srid``) lie in the WGS84 ``extent``."""
-    present = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
-    present = present[~shapely.is_empty(present)] if len(present) else present
-    if len(present) == 0:
-        return ExtentCheck(0.0, 0)
-    x0, y0, x1, y1 = _extent_in(extent, srid)
-    b = shapely.bounds(present)
-    cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-    inside = (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)
-    return ExtentCheck(float(inside.mean()), len(present))
+    tally = ExtentTally(srid, extent)
+    tally.add(geoms)
+    return tally.result()
+
+
+class ExtentTally:
+    """The same check, counted batch by batch (loads read their source in batches)."""
+
+    def __init__(self, srid: int, extent: tuple[float, float, float, float]) -> None:
+        self._box = _extent_in(extent, srid)
+        self.inside = 0
+        self.count = 0
+
+    def add(self, geoms: np.ndarray) -> None:
+        """Count one batch of geometries."""
+        present = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
+        present = present[~shapely.is_empty(present)] if len(present) else present
+        if len(present) == 0:
+            return
+        x0, y0, x1, y1 = self._box
+        b = shapely.bounds(present)
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        inside = (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1)
+        self.inside += int(inside.sum())
+        self.count += len(present)
+
+    def result(self) -> ExtentCheck:
+        """Share of all counted features inside the extent."""
+        if self.count == 0:
+            return ExtentCheck(0.0, 0)
+        return ExtentCheck(self.inside / self.count, self.count)

@@ -74,8 +74,14 @@ def to_storage(geoms: np.ndarray, crs: CRS, srid: int) -> np.ndarray:
     return out
 
 
-def clean_geometries(geoms: np.ndarray, report: LoadReport) -> tuple[np.ndarray, np.ndarray, str]:
-    """Drop Z/M, repair, drop empties and foreign types, promote to Multi; returns (geoms, keep, type)."""
+def clean_geometries(
+    geoms: np.ndarray, report: LoadReport, family: str | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Drop Z/M, repair, drop empties and foreign types, promote to Multi; returns (geoms, keep, type).
+
+    ``family`` is the geometry family of the whole layer when reading in batches (else the
+    majority of ``geoms``); a batch is promoted to Multi when it holds a Multi geometry.
+    """
     keep = ~shapely.is_missing(geoms)
     report.drop("ohne Geometrie", int((~keep).sum()))
     geoms = geoms.copy()
@@ -85,7 +91,7 @@ def clean_geometries(geoms: np.ndarray, report: LoadReport) -> tuple[np.ndarray,
     empty = keep & shapely.is_empty(geoms)
     report.drop("leere Geometrie", int(empty.sum()))
     keep &= ~empty
-    family = dominant_family(geoms[keep])
+    family = family or dominant_family(geoms[keep])
     geoms, keep = _repair(geoms, keep, family, report)
     types = shapely.get_type_id(geoms)
     foreign = keep & ~np.isin(types, _family_type_ids(family))
@@ -164,6 +170,29 @@ def _promote(geoms: np.ndarray, keep: np.ndarray, family: str) -> np.ndarray:
     single = keep & (types != multi_id)
     out = geoms.copy()
     out[single] = [_to_multi(g) for g in geoms[single]]
+    return out
+
+
+def has_multi(geoms: np.ndarray, keep: np.ndarray, family: str) -> bool:
+    """Whether a kept geometry is of the Multi type of ``family``."""
+    multi_id = {"Point": 4, "LineString": 5, "Polygon": 6}[family]
+    return bool((keep & (shapely.get_type_id(geoms) == multi_id)).any())
+
+
+def promote(geoms: np.ndarray, keep: np.ndarray, family: str) -> np.ndarray:
+    """Every kept single geometry as its Multi type (vectorised)."""
+    single_id = {"Point": 0, "LineString": 1, "Polygon": 3}[family]
+    single = keep & (shapely.get_type_id(geoms) == single_id)
+    if not single.any():
+        return geoms
+    make = {
+        "Point": shapely.multipoints,
+        "LineString": shapely.multilinestrings,
+        "Polygon": shapely.multipolygons,
+    }[family]
+    out = geoms.copy()
+    parts = geoms[single]
+    out[single] = make(parts, indices=np.arange(len(parts)))
     return out
 
 

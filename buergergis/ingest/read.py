@@ -130,6 +130,18 @@ def _read_ogr(
 def _read_shapefile(
     src: ResolvedSource, source: Source, workdir: Path, report: LoadReport
 ) -> gpd.GeoDataFrame:
+    path, codec = prepare_shapefile(src, source, workdir, report)
+    pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "YES"})
+    try:
+        return _read_ogr(path, None, codec, report)
+    finally:
+        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
+
+
+def prepare_shapefile(
+    src: ResolvedSource, source: Source, workdir: Path, report: LoadReport
+) -> tuple[Path, str]:
+    """Decide the encoding, note missing sidecars, link the files; returns (path, codec)."""
     guess, notes = shapefile_encoding(src.path, source.encoding)
     for note in notes:
         report.note(note)
@@ -144,12 +156,7 @@ def _read_shapefile(
         members = tuple(m for m in src.members if m != prj)
     else:
         members = src.members
-    path = _safe_path(src.path, members, workdir)
-    pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "YES"})
-    try:
-        return _read_ogr(path, None, guess.codec, report)
-    finally:
-        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
+    return _safe_path(src.path, members, workdir), guess.codec
 
 
 def _pick(columns: list[str], wanted: str | None, candidates: tuple[str, ...]) -> str | None:

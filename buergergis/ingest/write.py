@@ -1,24 +1,33 @@
-"""Write a prepared layer: COPY into a new version table, index, ANALYZE, swap — one transaction."""
+"""Write a layer version batch by batch: COPY into a new table while reading, then index.
+
+:class:`TableWriter` creates the version table inside the caller's transaction and keeps one
+``COPY … FROM STDIN`` open across the batches. Whatever needs the whole dataset is settled in
+the database afterwards: unique ids by the unique index (a German error naming a duplicate),
+the extent by ``ST_Extent``. The geometry column starts as the layer's single type and turns
+into its Multi type (``ST_Multi``) the moment a Multi geometry arrives.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
-from buergergis.catalog.models import VectorLayer
+from buergergis.catalog.models import Attribute, VectorLayer
+from buergergis.errors import LoadError
+from buergergis.ingest import normalise
 from buergergis.ingest.attributes import SQL_TYPES, Columns
 from buergergis.store import versions
-from buergergis.store.sql import column, data_table, quote_ident, version_table_name
-
-COPY_BATCH = 25_000
+from buergergis.store.sql import column, data_table, quote_ident
 
 
 @dataclass
@@ -35,68 +44,6 @@ class PreparedLayer:
     checksum: str
 
 
-def publish(
-    engine: Engine,
-    layer: PreparedLayer,
-    report: dict[str, Any],
-    *,
-    origin: str,
-    actor: str,
-    action: str,
-    keep: int,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Make ``layer`` the live version atomically; returns the new version number."""
-    layer_id = layer.definition.id
-    with engine.connect() as conn, conn.begin():
-        versions.lock_layer(conn, layer_id)
-        version = versions.next_version(conn)
-        table = version_table_name(layer_id, version)
-        _create_table(conn, table, layer)
-        _copy(conn, table, layer, progress)
-        _finish_table(conn, table, layer_id, version)
-        stats = _stats(conn, table, layer, report)
-        versions.point_view(conn, layer_id, table)
-        versions.record_version(
-            conn,
-            layer.definition,
-            version,
-            stats,
-            origin=origin,
-            actor=actor,
-            action=action,
-            table_name=table,
-        )
-        versions.prune_versions(conn, layer_id, keep)
-    return version
-
-
-def _create_table(conn: Connection, table: str, layer: PreparedLayer) -> None:
-    cols = ["gid bigint NOT NULL", "fid text NOT NULL"]
-    cols += [f"{column(a.name)} {SQL_TYPES[a.type]}" for a in layer.columns.attributes]
-    cols.append(f"geom geometry({layer.geometry_type}, {int(layer.srid)}) NOT NULL")
-    conn.execute(text(f"CREATE TABLE {data_table(table)} ({', '.join(cols)})"))
-
-
-def _copy(
-    conn: Connection, table: str, layer: PreparedLayer, progress: Callable[[int], None] | None
-) -> None:
-    """Stream the rows as CSV built by Arrow (C++) in batches, so Python and PostgreSQL overlap."""
-    names = ["gid", "fid", *[column(a.name) for a in layer.columns.attributes], "geom"]
-    sql = f"COPY {data_table(table)} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
-    wkb = shapely.to_wkb(layer.geoms, hex=False, include_srid=False)
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        for start in range(0, len(layer.gids), COPY_BATCH):
-            stop = min(start + COPY_BATCH, len(layer.gids))
-            buffer = io.BytesIO()
-            pacsv.write_csv(_batch(layer, wkb, start, stop), buffer, _CSV_OPTIONS)
-            copy.write(buffer.getbuffer())
-            if progress:
-                progress(stop - start)
-
-
 #: Quote every non-null value so that NULL (unquoted empty) and '' (quoted) stay distinct.
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
 _ARROW_TYPES = {
@@ -108,43 +55,155 @@ _ARROW_TYPES = {
     "datetime": pa.string(),
     "json": pa.string(),
 }
+_MULTI = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
 
 
-def _batch(layer: PreparedLayer, wkb: np.ndarray, start: int, stop: int) -> pa.Table:
-    arrays = {
-        "gid": pa.array(layer.gids[start:stop], pa.int64()),
-        "fid": pa.array(layer.fids[start:stop], pa.string()),
-    }
-    for attr in layer.columns.attributes:
-        values = layer.columns.series[attr.name].iloc[start:stop]
-        if attr.type == "datetime":
-            values = values.map(lambda v: v.isoformat(), na_action="ignore").astype(object)
-        arrays[attr.name] = pa.array(values, _ARROW_TYPES[attr.type], from_pandas=True)
-    arrays["geom"] = pa.array([b.hex() for b in wkb[start:stop]], pa.string())
-    return pa.table(arrays)
+class TableWriter:
+    """COPY batches into a new version table (inside the caller's transaction)."""
 
+    def __init__(
+        self,
+        conn: Connection,
+        table: str,
+        attributes: tuple[Attribute, ...],
+        family: str,
+        srid: int,
+    ) -> None:
+        self.conn, self.table, self.attributes = conn, table, attributes
+        self.family, self.srid = family, int(srid)
+        self.geometry_type = family
+        self.written = 0
+        self.ids_as_gid: bool | None = None  # non-negative integer ids serve as gid
+        self._stack = ExitStack()
+        self._copy: Any = None
 
-def _finish_table(conn: Connection, table: str, layer_id: str, version: int) -> None:
-    qualified = data_table(table)
-    prefix = f"{layer_id[:40]}_v{version}"
-    conn.execute(
-        text(
-            f"ALTER TABLE {qualified} ADD CONSTRAINT {quote_ident(prefix + '_pk')} PRIMARY KEY (gid)"
+    def __enter__(self) -> TableWriter:
+        cols = ["gid bigint NOT NULL", "fid text NOT NULL"]
+        cols += [f"{column(a.name)} {SQL_TYPES[a.type]}" for a in self.attributes]
+        cols.append(f"geom geometry({self.geometry_type}, {self.srid}) NOT NULL")
+        self.conn.execute(text(f"CREATE TABLE {data_table(self.table)} ({', '.join(cols)})"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+        self._copy = None
+
+    def _open(self) -> Any:
+        if self._copy is None:
+            names = ["gid", "fid", *[column(a.name) for a in self.attributes], "geom"]
+            sql = f"COPY {data_table(self.table)} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+            raw = self.conn.connection.driver_connection
+            assert raw is not None
+            cur = self._stack.enter_context(raw.cursor())
+            self._copy = self._stack.enter_context(cur.copy(sql))
+        return self._copy
+
+    def _close(self) -> None:
+        """End the running COPY (before other statements on the connection)."""
+        self._stack.close()
+        self._stack = ExitStack()
+        self._copy = None
+
+    def write(
+        self, ids: pd.Series | None, columns: Columns, geoms: np.ndarray, multi: bool
+    ) -> None:
+        """COPY one batch: ``ids`` are the id column's values (None: row numbers)."""
+        if multi and self.geometry_type == self.family:
+            self._to_multi()
+        if self.geometry_type != self.family:
+            geoms = normalise.promote(geoms, np.ones(len(geoms), dtype=bool), self.family)
+        gids, fids = self._ids(ids, len(geoms))
+        arrays = {"gid": pa.array(gids, pa.int64()), "fid": pa.array(fids, pa.string())}
+        for attr in self.attributes:
+            values = columns.series[attr.name]
+            if attr.type == "datetime":
+                values = values.map(lambda v: v.isoformat(), na_action="ignore").astype(object)
+            arrays[attr.name] = pa.array(values, _ARROW_TYPES[attr.type], from_pandas=True)
+        arrays["geom"] = pa.array(shapely.to_wkb(geoms, hex=True), pa.string())
+        buffer = io.BytesIO()
+        pacsv.write_csv(pa.table(arrays), buffer, _CSV_OPTIONS)
+        self._open().write(buffer.getbuffer())
+        self.written += len(geoms)
+
+    def _ids(self, ids: pd.Series | None, n: int) -> tuple[np.ndarray, Any]:
+        rows = np.arange(self.written + 1, self.written + n + 1, dtype=np.int64)
+        if ids is None:
+            return rows, rows.astype(str)
+        as_gid = pd.api.types.is_integer_dtype(ids.dtype) and bool((ids >= 0).all())
+        if self.ids_as_gid is None:
+            self.ids_as_gid = as_gid
+        elif self.ids_as_gid and not as_gid:
+            self._renumber()
+        if self.ids_as_gid:
+            gids = ids.to_numpy(dtype=np.int64)
+            return gids, gids.astype(str)
+        return rows, [str(v) for v in ids.tolist()]
+
+    def _to_multi(self) -> None:
+        self._close()
+        self.geometry_type = _MULTI[self.family]
+        self.conn.execute(
+            text(
+                f"ALTER TABLE {data_table(self.table)} ALTER COLUMN geom TYPE "
+                f"geometry({self.geometry_type}, {self.srid}) USING ST_Multi(geom)"
+            )
         )
-    )
-    conn.execute(
-        text(f"ALTER TABLE {qualified} ADD CONSTRAINT {quote_ident(prefix + '_fid')} UNIQUE (fid)")
-    )
-    conn.execute(
-        text(f"CREATE INDEX {quote_ident(prefix + '_geom')} ON {qualified} USING gist (geom)")
-    )
-    conn.execute(text(f"ANALYZE {qualified}"))
+
+    def _renumber(self) -> None:
+        """Ids turned out not to be non-negative integers: rows written so far get row numbers."""
+        self._close()
+        self.ids_as_gid = False
+        qualified = data_table(self.table)
+        self.conn.execute(
+            text(
+                f"UPDATE {qualified} t SET gid = s.n FROM (SELECT ctid AS c, "  # noqa: S608
+                f"row_number() OVER (ORDER BY ctid) AS n FROM {qualified}) s WHERE t.ctid = s.c"
+            )
+        )
+
+    def finish(self, layer_id: str, version: int, id_column: str | None) -> None:
+        """End the COPY; unique ids, primary key, spatial index and ANALYZE."""
+        self._close()
+        qualified = data_table(self.table)
+        if not self.written:
+            self.geometry_type = "Geometry"
+            self.conn.execute(
+                text(
+                    f"ALTER TABLE {qualified} ALTER COLUMN geom TYPE geometry(Geometry, {self.srid})"
+                )
+            )
+        prefix = f"{layer_id[:40]}_v{version}"
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    text(
+                        f"ALTER TABLE {qualified} ADD CONSTRAINT {quote_ident(prefix + '_fid')} UNIQUE (fid)"
+                    )
+                )
+        except IntegrityError:
+            dup = self.conn.execute(
+                text(f"SELECT fid FROM {qualified} GROUP BY fid HAVING count(*) > 1 LIMIT 1")  # noqa: S608
+            ).scalar()
+            raise LoadError(
+                f"id_column '{id_column}' ist nicht eindeutig (z. B. '{dup}' mehrfach)"
+            ) from None
+        self.conn.execute(
+            text(
+                f"ALTER TABLE {qualified} ADD CONSTRAINT {quote_ident(prefix + '_pk')} PRIMARY KEY (gid)"
+            )
+        )
+        self.conn.execute(
+            text(f"CREATE INDEX {quote_ident(prefix + '_geom')} ON {qualified} USING gist (geom)")
+        )
+        self.conn.execute(text(f"ANALYZE {qualified}"))
 
 
-def _stats(
-    conn: Connection, table: str, layer: PreparedLayer, report: dict[str, Any]
+def stats(
+    conn: Connection, writer: TableWriter, checksum: str, report: dict[str, Any]
 ) -> versions.VersionStats:
-    extent = f"ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, {int(layer.srid)}), 4326)"
+    """Count and extent (``ST_Extent``, WGS84) of the written table for the catalog."""
+    table = writer.table
+    extent = f"ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, {writer.srid}), 4326)"
     inner = f"SELECT count(*) AS n, {extent} AS b FROM {data_table(table)}"  # noqa: S608
     row = conn.execute(
         text(
@@ -155,9 +214,9 @@ def _stats(
     bbox = (row.x0, row.y0, row.x1, row.y1) if row and row.x0 is not None else None
     return versions.VersionStats(
         feature_count=count,
-        geometry_type=layer.geometry_type,
+        geometry_type=writer.geometry_type,
         bbox=bbox,
-        storage_srid=layer.srid,
-        checksum=layer.checksum,
+        storage_srid=writer.srid,
+        checksum=checksum,
         report=report,
     )
