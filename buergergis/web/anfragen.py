@@ -10,6 +10,8 @@ the citizen typed, and the reason.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -80,7 +82,7 @@ def form(layer_id: str, fid: str) -> ResponseReturnValue:
             raise
         return _page(record, service, offer, filled, problem=exc.description, status=exc.status)
     token = anfragen.confirmation_token(_secret(), created)
-    lang = {"lang": "en"} if request.args.get("lang") == "en" else {}  # English stays English
+    lang: dict[str, Any] = {"lang": "en"} if request.args.get("lang") == "en" else {}
     return redirect(url_for("anfragen.done", token=token, **lang), 303)
 
 
