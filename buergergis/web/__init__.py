@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "buergergis.web.wms",
     "buergergis.web.csw",
     "buergergis.web.maps",
+    "buergergis.web.share",
     "buergergis.web.services",
     "buergergis.web.anfragen",
     "buergergis.admin.views",
