@@ -37,7 +37,7 @@ from buergergis.ingest.report import LoadReport
 from buergergis.ingest.sources import ResolvedSource
 
 #: Features per batch; ``BUERGERGIS_LOAD_BATCH`` overrides it (tests use small batches).
-BATCH_SIZE = 50_000
+BATCH_SIZE = 10_000
 _CURVED = {"CircularString", "CompoundCurve", "CurvePolygon", "MultiCurve", "MultiSurface"}
 _FAMILY_OF_CODE = {1: "Point", 4: "Point", 2: "LineString", 5: "LineString", 3: "Polygon"}
 _FAMILY_OF_CODE[6] = "Polygon"
