@@ -183,7 +183,7 @@ def test_raster_and_vector_tiles_are_requested_from_the_service(page: Any, map_s
     assert any("/tiles/gelaende/15/" in u and u.endswith(".png") for u in urls)
     # maplibre draws with the layer's published style (sources and colours, issue 10)
     assert any(u.endswith("/ogc/collections/flurstuecke/styles/default?f=mapbox") for u in urls)
-    mvt = re.compile(r"/tiles/flurstuecke/\d+/\d+/\d+\.mvt$")
+    mvt = re.compile(r"/tiles/v/flurstuecke@\d+/\d+/\d+/\d+\.mvt$")  # versioned (nginx)
     for _ in range(200):  # maplibre fetches tiles in a worker; Playwright reports them too
         if any(mvt.search(u) for u in page.log.urls[before:]):
             break

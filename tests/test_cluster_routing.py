@@ -203,6 +203,10 @@ def test_versioned_tile_urls_are_immutable_and_private_tiles_unreachable(
     tile_file = stored / f"{y}.mvt.gz"
     assert tile_file.read_bytes() == first.data  # what nginx sends for a hit
     assert tile_file.stat().st_mode & 0o044 == 0o044
+    hit = client.get(url, headers={"Accept-Encoding": "gzip"})  # make run: the fast path
+    assert hit.data == first.data and hit.headers["Cache-Control"] == first.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": hit.headers["ETag"]})
+    assert again.status_code == 304
     old = client.get(url.replace(f"@{version}/", f"@{version - 1}/"))
     assert old.status_code == 302
     assert old.headers["Location"].endswith(f"/tiles/{parcels}/{z}/{x}/{y}.mvt")

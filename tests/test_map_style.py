@@ -259,7 +259,10 @@ def test_maplibre_style_json_of_a_layer(client: FlaskClient, demo: list[str]) ->
     assert doc["version"] == 8
     source = doc["sources"]["holzverkauf"]
     assert source["type"] == "vector"
-    assert source["tiles"] == ["http://localhost/tiles/holzverkauf/{z}/{x}/{y}.mvt"]
+    version = doc["metadata"]["buergergis:version"]  # versioned, immutable tile URLs (nginx)
+    assert source["tiles"] == [
+        f"http://localhost/tiles/v/holzverkauf@{version}/{{z}}/{{x}}/{{y}}.mvt"
+    ]
     kinds = [layer["type"] for layer in doc["layers"]]
     assert kinds == ["fill", "line"]  # polygons: fill below its outline
     fill = doc["layers"][0]["paint"]["fill-color"]

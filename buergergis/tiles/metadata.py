@@ -137,9 +137,13 @@ def tilejson(
     return doc
 
 
-def maplibre_style(record: LayerRecord, base: str) -> dict[str, Any]:
+def maplibre_style(record: LayerRecord, base: str, *, versioned: bool = False) -> dict[str, Any]:
     """MapLibre style JSON of one vector layer: its tiles drawn with the layer's own style
-    (``style.by_attribute`` classes included, see ``maps.styling``)."""
+    (``style.by_attribute`` classes included, see ``maps.styling``).
+
+    ``versioned`` (public layers): immutable tile URLs ``/tiles/v/<id>@<version>/…`` that nginx
+    answers from the tile cache without the app."""
+    path = f"v/{record.id}@{record.version}" if versioned else record.id
     definition = record.definition
     if not isinstance(definition, VectorLayer):
         raise NotFound("Stile gibt es nur für Vektorlayer.")
@@ -155,7 +159,7 @@ def maplibre_style(record: LayerRecord, base: str) -> dict[str, Any]:
         "sources": {
             record.id: {
                 "type": "vector",
-                "tiles": [f"{base}/tiles/{record.id}/{{z}}/{{x}}/{{y}}.mvt"],
+                "tiles": [f"{base}/tiles/{path}/{{z}}/{{x}}/{{y}}.mvt"],
                 "minzoom": low,
                 "maxzoom": high,
                 "bounds": list(bbox),

@@ -153,7 +153,7 @@ def style(collection_id: str, style_id: str) -> Response:
         geometry = geometry_class(record.geometry_type)
         body = lambda: sld.sld(record.id, definition.title, definition.style, geometry)  # noqa: E731
     else:
-        doc = lambda: metadata.maplibre_style(record, base_url())  # noqa: E731
+        doc = lambda: metadata.maplibre_style(record, base_url(), versioned=public)  # noqa: E731
         body = lambda: json.dumps(doc(), ensure_ascii=False).encode()  # noqa: E731
     response = _send(record, public, body, FORMATS[fmt], fmt)
     response.vary.add("Accept")

@@ -29,13 +29,12 @@ from buergergis.tiles.service import (
 )
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag
+from buergergis.web.tiles_fast import IMMUTABLE as IMMUTABLE_CACHE_CONTROL
 from buergergis.web.tiles_fast import CachedTiles, tile_response
 
 bp = Blueprint("tiles", __name__)
 #: Cache-Control of anything that shows private layers (staff only; never shared caches).
 PRIVATE_CACHE_CONTROL = "private, no-cache"
-#: Cache-Control of versioned tile URLs: their bytes never change.
-IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 _FORMATS_BY_ACCEPT = {
     "application/vnd.mapbox-vector-tile": "mvt",

@@ -29,7 +29,14 @@ from werkzeug.wrappers import Request, Response
 
 from buergergis import metrics
 from buergergis.errors import BuergerGISError
-from buergergis.tiles.service import Tile, TileService, TileSpec, check_request, versions_of
+from buergergis.tiles.service import (
+    Tile,
+    TileService,
+    TileSpec,
+    check_request,
+    parse_versioned_key,
+    versions_of,
+)
 from buergergis.web.caching import CORS_HEADERS, conditional, make_etag
 
 log = logging.getLogger("buergergis.tiles")
@@ -37,6 +44,10 @@ log = logging.getLogger("buergergis.tiles")
 #: The endpoint of the Flask view whose cache hits are answered here, and its rule.
 ENDPOINT = "tiles.xyz_tile"
 ROUTE = "/tiles/<layers>/<int:z>/<int:x>/<name>"
+#: Versioned tile URLs (TileJSON, map): hits of their current version are answered here too
+#: (behind nginx they never get here; ``make run`` has no nginx).
+VERSIONED_ENDPOINT = "tiles.versioned_tile"
+IMMUTABLE = "public, max-age=31536000, immutable"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -86,22 +97,30 @@ class CachedTiles:
                 return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
-    def _spec(self, environ: dict[str, Any]) -> TileSpec | None:
-        """The tile of the request by the Flask route's own grammar (``None``: not a tile)."""
+    def _spec(self, environ: dict[str, Any]) -> tuple[TileSpec, tuple[int, ...] | None] | None:
+        """The tile of the request by the Flask route's own grammar and, for a versioned URL,
+        its versions (``None``: not a tile)."""
         try:
             endpoint, args = self.url_map.bind_to_environ(environ).match()
         except HTTPException:
             return None
+        if endpoint == VERSIONED_ENDPOINT:
+            ids, versions = parse_versioned_key(args["key"])
+            spec = TileSpec.parse(",".join(ids), args["z"], args["x"], args["name"])
+            return spec, versions
         if endpoint != ENDPOINT:
             return None
-        return TileSpec.parse(args["layers"], args["z"], args["x"], args["name"])
+        return TileSpec.parse(args["layers"], args["z"], args["x"], args["name"]), None
 
     def _hit(self, environ: dict[str, Any]) -> Response | None:
         try:
-            spec = self._spec(environ)
-            if spec is None:
+            found = self._spec(environ)
+            if found is None:
                 return None
+            spec, pinned = found
             records, _public = self.service.resolve(spec.layer_ids)  # private → NotFound
+            if pinned is not None and tuple(r.version for r in records) != pinned:
+                return None  # an old version: Flask redirects to the current tile
             check_request(records, spec)
             tile = self.service.cached(records, spec)
         except (BuergerGISError, psycopg.Error, SQLAlchemyError) as exc:
@@ -114,7 +133,7 @@ class CachedTiles:
         etag = make_etag(versions_of(records), spec)
         response: Response = conditional(
             etag,
-            self.cache_control,
+            self.cache_control if pinned is None else IMMUTABLE,
             lambda: tile_response(request, tile),
             req=request,
             response_class=Response,
