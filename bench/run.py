@@ -34,6 +34,7 @@ SECTIONS = (
     "bench.features",
     "bench.paging",
     "bench.tiles",
+    "bench.wms",
     "bench.search",
     "bench.cluster",
 )

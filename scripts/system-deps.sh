@@ -12,7 +12,7 @@ packages=(postgresql-15-postgis-3 gdal-bin chromium nginx-light wrk fonts-dejavu
   libpango-1.0-0 libpangoft2-1.0-0)  # pango: WeasyPrint (PDF of „Mein Ort“)
 # MapServer renders /wms and /wmts (mapscript, loaded from Debian's dist-packages into the venv);
 # QGIS (system Python, headless) is the outside client of the WMS/WMTS tests.
-packages+=(python3-mapscript)
+packages+=(python3-mapscript spawn-fcgi)  # spawn-fcgi: MapServer as FastCGI in make bench
 [ "$target" = test ] && packages+=(python3-qgis qgis-providers)
 # Debian's Python needs python3-venv to create .venv (only checked while there is none).
 if [ ! -x .venv/bin/python ] && ! "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null; then

@@ -222,13 +222,16 @@ class Catalogue:
                 "url": f"{self.base_url}/csw",
                 "mimetype": "application/xml; charset=UTF-8",
                 "encoding": "UTF-8",
+                "language": "de-DE",
                 "maxrecords": 50,
                 "pretty_print": True,
                 "ogc_schemas_base": "http://schemas.opengis.net",
                 "domainquerytype": "list",
                 "timeout": 30,
             },
-            "logging": {"level": "ERROR"},
+            # pycsw answers every bad request with an exception report and logs it as ERROR
+            # (and German as "unknown language" — it only knows en/fr/el): not our errors.
+            "logging": {"level": "CRITICAL"},
             "manager": {"transactions": False, "allowed_ips": []},
             "metadata": {
                 "identification": {

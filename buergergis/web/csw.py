@@ -4,19 +4,25 @@ under ``/records``, both served by pycsw from the catalogue of the public layers
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from pycsw import server
 from pycsw.ogc.api.records import API
+from sqlalchemy.exc import StatementError
 
+from buergergis.errors import InvalidParameter, NotFound
 from buergergis.ows.catalogue import Catalogue, CatalogueStore
 from buergergis.store.catalog import list_layers
 from buergergis.web import state
 from buergergis.web.tiles import base_url
 
 bp = Blueprint("csw", __name__)
+log = logging.getLogger("buergergis.csw")
+COLLECTION = "metadata:main"
 _local = threading.local()
 
 
@@ -52,14 +58,24 @@ def _api() -> API:
     if cached is None or cached[0] != current.key:
         config = current.config()
         config["server"]["url"] = f"{current.base_url}/records"
-        config["server"]["language"] = "de"  # (links only; CSW knows no German, see config())
         _local.api = cached = (current.key, API(config))
     return cached[1]
 
 
-def _send(result: tuple[dict[str, str], int, Any]) -> Response:
-    _api().repository.session.rollback()  # forget what pycsw changed on the loaded records
-    headers, status, content = result
+#: What pycsw raises on malformed search parameters (it does not check all of them itself).
+_BAD_INPUT = (ValueError, TypeError, KeyError, IndexError, AttributeError, StatementError)
+
+
+def _send(call: Callable[[API], tuple[dict[str, str], int, Any]]) -> Response:
+    """Run one Records API call; malformed input is a 400, never a 500."""
+    api = _api()
+    try:
+        headers, status, content = call(api)
+    except _BAD_INPUT as exc:
+        log.info("records request refused: %s: %s", type(exc).__name__, exc)
+        raise InvalidParameter("Diese Anfrage an den Metadatenkatalog ist ungültig.") from exc
+    finally:
+        api.repository.session.rollback()  # forget what pycsw changed on the loaded records
     response = Response(content, status=status)
     for name, value in headers.items():
         response.headers[name] = value
@@ -71,49 +87,60 @@ def _headers() -> dict[str, str]:
     return dict(request.headers)
 
 
+def _collection(collection: str) -> str:
+    """The one record collection (pycsw's ``metadata:main``); others are 404."""
+    if collection != COLLECTION:
+        raise NotFound(f"Die Sammlung '{collection[:60]}' gibt es nicht ({COLLECTION}).")
+    return collection
+
+
 @bp.get("/records")
 def landing() -> Response:
     """OGC API – Records landing page."""
-    return _send(_api().landing_page(_headers(), request.args))
+    return _send(lambda api: api.landing_page(_headers(), request.args))
 
 
 @bp.get("/records/conformance")
 def conformance() -> Response:
     """Conformance classes."""
-    return _send(_api().conformance(_headers(), request.args))
+    return _send(lambda api: api.conformance(_headers(), request.args))
 
 
 @bp.get("/records/openapi")
 def openapi() -> Response:
     """The OpenAPI document of the Records API."""
-    return _send(_api().openapi(_headers(), request.args))
+    return _send(lambda api: api.openapi(_headers(), request.args))
 
 
 @bp.get("/records/collections")
 def collections() -> Response:
     """The record collections (one: ``metadata:main``)."""
-    return _send(_api().collections(_headers(), request.args))
+    return _send(lambda api: api.collections(_headers(), request.args))
 
 
 @bp.get("/records/collections/<collection>")
 def collection(collection: str) -> Response:
     """One record collection."""
-    return _send(_api().collection(_headers(), request.args, collection))
+    name = _collection(collection)
+    return _send(lambda api: api.collection(_headers(), request.args, name))
 
 
 @bp.get("/records/collections/<collection>/queryables")
 def queryables(collection: str) -> Response:
     """Queryables of a record collection."""
-    return _send(_api().queryables(_headers(), request.args, collection))
+    name = _collection(collection)
+    return _send(lambda api: api.queryables(_headers(), request.args, name))
 
 
 @bp.get("/records/collections/<collection>/items")
 def items(collection: str) -> Response:
     """Records (search with q, bbox, datetime, filter)."""
-    return _send(_api().items(_headers(), None, dict(request.args), collection))
+    name = _collection(collection)
+    return _send(lambda api: api.items(_headers(), None, dict(request.args), name))
 
 
 @bp.get("/records/collections/<collection>/items/<item>")
 def item(collection: str, item: str) -> Response:
     """One record."""
-    return _send(_api().item(_headers(), request.args, collection, item))
+    name = _collection(collection)
+    return _send(lambda api: api.item(_headers(), request.args, name, item))
