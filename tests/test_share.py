@@ -59,6 +59,7 @@ def test_share_link_is_rebuilt_from_validated_parts(url: str, expected: str) -> 
         "/teilen.svg?url=/",
         "/liste/../admin",
         "/liste/Kitas",
+        "http://[",
     ],
 )
 def test_share_link_refuses_other_sites_and_pages(url: str) -> None:

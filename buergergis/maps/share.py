@@ -39,7 +39,10 @@ def share_link(url: str | None, public_url: str, request_host: str) -> str:
         raise InvalidParameter("Parameter 'url' fehlt: die Adresse einer Karte dieses Dienstes.")
     if len(url) > MAX_URL:
         raise InvalidParameter(f"Parameter 'url': höchstens {MAX_URL} Zeichen.")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. "http://[" (a broken IPv6 host)
+        raise NotFound("Teilen lassen sich nur Seiten dieses Dienstes.") from None
     if parts.scheme or parts.netloc:
         hosts = {urlsplit(public_url).netloc, request_host}
         if parts.scheme not in {"http", "https"} or parts.netloc not in hosts:
