@@ -160,6 +160,7 @@ def test_office_status_errors_are_json_in_german(client: FlaskClient) -> None:
 
 def test_permalink_of_a_list_row_keeps_alle(client: FlaskClient) -> None:
     page = get(client, "/liste/ferienaktionen?alle=1").get_data(as_text=True)
-    link = html.unescape(page.split("<tbody>")[1].split('<td><a href="')[1].split('"')[0])
+    link = html.unescape(page.split("<tbody>")[1].split('<a href="/?')[1].split('"')[0])
+    link = "/?" + link
     params = parse_qs(link.split("?", 1)[1])
     assert params["alle"] == ["1"] and params["layers"] == ["ferienaktionen"]
