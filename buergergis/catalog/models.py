@@ -278,6 +278,14 @@ class _LayerBase(_Strict):
     title_en: str | None = Field(default=None, max_length=200)
     description: str = Field(default="", max_length=5000)
     description_en: str | None = None
+    description_easy: str | None = Field(
+        default=None,
+        max_length=3000,
+        description="Leichte Sprache: the description in plain German, one sentence per line.",
+    )
+    description_easy_en: str | None = Field(
+        default=None, max_length=3000, description="Plain-language (easy read) description."
+    )
     category: str = Field(default="Sonstiges", max_length=60)
     public: bool = True
     license: str = Field(default="dl-de/by-2-0", description="Licence name or URL.")

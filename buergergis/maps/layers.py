@@ -80,6 +80,7 @@ class MapLayer:
     legend: tuple[LegendEntry, ...] = ()  # classes of ``style.by_attribute``
     classes: dict[str, Any] | None = None  # the same classes for static/js/layers.js
     by_attribute: StyleByAttribute | None = None
+    easy: tuple[str, ...] = ()  # Leichte Sprache: one sentence per line (issue 16)
 
     @property
     def listable(self) -> bool:
@@ -209,7 +210,13 @@ def map_layer(record: LayerRecord, lang: Lang = "de") -> MapLayer:
         legend=entries,
         classes=classes,
         by_attribute=by,
+        easy=easy_lines(d.description_easy_en if lang == "en" else d.description_easy),
     )
+
+
+def easy_lines(text: str | None) -> tuple[str, ...]:
+    """A plain-language text as its lines (Leichte Sprache: one sentence per line)."""
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
 
 
 def default_visible(layer: MapLayer) -> bool:
