@@ -11,8 +11,8 @@ Metric objects are created on first use, not at import time.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
-from functools import cache
 
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from prometheus_client import (
@@ -45,9 +45,22 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-@cache
+_LOCK = threading.Lock()
+_METRICS: list[Metrics] = []
+
+
 def metrics() -> Metrics:
-    """The metric objects (registered once per process)."""
+    """The metric objects, registered once per process (thread-safe: the first requests of
+    a gthread worker arrive together)."""
+    if _METRICS:
+        return _METRICS[0]
+    with _LOCK:
+        if not _METRICS:
+            _METRICS.append(_create())
+    return _METRICS[0]
+
+
+def _create() -> Metrics:
     return Metrics(
         requests=Counter(
             "buergergis_http_requests",

@@ -4,9 +4,6 @@ non-empty target changes nothing."""
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +11,12 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
-from buergergis.db import cluster
 from buergergis.errors import Conflict
 from buergergis.ops.backup import BackupError, backup, restore
-from buergergis.settings import PROJECT_ROOT, Settings, load_settings
+from buergergis.settings import Settings
 from tests.admin_support import make_staff
 from tests.ingest_helpers import run_cli
+from tests.server_support import own_cluster
 
 #: Row counts of these queries must match between the source and the restored database.
 CHECKS = {
@@ -32,12 +29,6 @@ CHECKS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _state(url: str) -> dict[str, object]:
     with psycopg.connect(url) as conn:
         return {name: conn.execute(sql).fetchone()[0] for name, sql in CHECKS.items()}  # type: ignore[index]
@@ -46,15 +37,8 @@ def _state(url: str) -> dict[str, object]:
 @pytest.fixture()
 def fresh_cluster(demo_root: Path) -> Iterator[Settings]:
     """An empty private cluster of its own (no tables of BürgerGIS yet)."""
-    var = PROJECT_ROOT / "var" / f"test-restore-{secrets.token_hex(4)}"
-    var.mkdir(parents=True)
-    settings = load_settings(var_dir=var, pg_port=_free_port(), root=demo_root)
-    cluster.start(settings)
-    try:
+    with own_cluster("restore", demo_root, migrate=False) as settings:
         yield settings
-    finally:
-        cluster.stop(settings)
-        shutil.rmtree(var, ignore_errors=True)
 
 
 @pytest.mark.slow

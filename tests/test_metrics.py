@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from buergergis import create_app
 from buergergis.settings import Settings
+from tests.server_support import gunicorn
 
 
 def samples(text: str, name: str, **labels: str) -> float:
@@ -85,42 +81,16 @@ def test_metrics_are_not_public(app: Flask, settings: Settings) -> None:
     assert with_token.get("/metrics", environ_base=remote, headers=right).status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture()
 def gunicorn_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     """The app under gunicorn with the project's configuration (2 workers, multiprocess)."""
-    port = _free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": str(settings.database_url),
         "BUERGERGIS_VAR_DIR": str(tmp_path / "var"),
         "BUERGERGIS_SECRET_KEY": "metrics-test",
     }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen(
-        [str(gunicorn), "-c", "python:buergergis.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--worker-class", "gthread", "--threads", "2",
-         "buergergis:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env, threads=2) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
     assert not list((tmp_path / "var" / "metrics").glob("*/*.db")), "value files removed at exit"
 
 

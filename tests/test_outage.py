@@ -8,12 +8,6 @@ the database disturbs no other test.
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,9 +19,8 @@ from pathlib import Path
 import pytest
 
 from buergergis.db import cluster
-from buergergis.db.engine import make_engine
-from buergergis.db.migrate import upgrade
-from buergergis.settings import PROJECT_ROOT, Settings, load_settings
+from buergergis.settings import Settings
+from tests.server_support import gunicorn, own_cluster
 
 #: Routes hit under load: pages, lists, search, OGC metadata, items, one item, tiles, services.
 ROUTES = (
@@ -46,12 +39,6 @@ ROUTES = (
 LAYERS = ("ortsteile", "holzverkauf", "buergeramt")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Outcome:
     """Statuses seen per phase, and whether 503s carried ``Retry-After``."""
@@ -61,31 +48,10 @@ class Outcome:
 
 
 @pytest.fixture(scope="module")
-def outage_settings(
-    tmp_path_factory: pytest.TempPathFactory, demo_root: Path
-) -> Iterator[Settings]:
+def outage_settings(demo_root: Path) -> Iterator[Settings]:
     """A private cluster of its own, migrated and with three demo layers loaded."""
-    from buergergis.catalog.parse import load_definitions
-    from buergergis.ingest.pipeline import load_layer
-
-    # Under the project's var/ (the cluster's OS user can reach it; /tmp/pytest-of-root not).
-    var = PROJECT_ROOT / "var" / f"test-outage-{secrets.token_hex(4)}"
-    var.mkdir(parents=True)
-    settings = load_settings(
-        var_dir=var, pg_port=_free_port(), root=demo_root, secret_key="outage-test"
-    )
-    cluster.start(settings)
-    try:
-        upgrade(settings)
-        engine = make_engine(settings)
-        for definition in load_definitions(settings.layers_path, settings.root):
-            if definition.id in LAYERS:
-                load_layer(engine, settings, definition)
-        engine.dispose()
+    with own_cluster("outage", demo_root, LAYERS) as settings:
         yield settings
-    finally:
-        cluster.stop(settings)
-        shutil.rmtree(var, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -93,34 +59,15 @@ def server(
     outage_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
     """The app under gunicorn (2 workers × 4 threads, as ``make run``); yields URL and log."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("outage-log") / "server.log"
     env = {
-        **os.environ,
         "BUERGERGIS_VAR_DIR": str(outage_settings.var),
         "BUERGERGIS_PG_PORT": str(outage_settings.pg_port),
         "BUERGERGIS_ROOT": str(outage_settings.root),
         "BUERGERGIS_SECRET_KEY": "outage-test",
     }
-    env.pop("DATABASE_URL", None)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
-             "buergergis:create_app()"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            if _status(url + "/healthz")[0] == 200:
-                break
-            time.sleep(0.1)
+    with gunicorn(env, log=log) as url:
         yield url, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _status(url: str) -> tuple[int, str | None]:
