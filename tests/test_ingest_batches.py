@@ -187,3 +187,18 @@ def test_city_share_over_batches_equals_the_whole() -> None:
     whole = city_share(points, 4326, extent)
     assert (tally.result().count, tally.result().share) == (whole.count, whole.share)
     assert 0 < whole.share < 1
+
+
+def test_prepare_reads_only_the_first_features_when_limited(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from buergergis.ingest.pipeline import prepare_vector
+    from buergergis.ingest.report import LoadReport
+
+    path = _write(tmp_path / "vorschau.gpkg", _boxes(10), nr=list(range(10)))
+    report = LoadReport(layer_id="vorschau")
+    prepared = prepare_vector(_definition("vorschau", path), settings, tmp_path, report, limit=5)
+    assert (report.read, len(prepared.gids)) == (5, 5)
+    assert prepared.columns.values["nr"] == [0, 1, 2, 3, 4]
+    whole = prepare_vector(_definition("vorschau", path), settings, tmp_path, LoadReport("v"))
+    assert list(whole.fids) == [str(i) for i in range(1, 11)]

@@ -178,8 +178,13 @@ def prepare(
     work: Path,
     *,
     strict: bool,
+    limit: int | None = None,
 ) -> tuple[PreparedLayer, LoadReport, CrsDecision]:
-    """Run ``prepare_vector`` on the staged dataset (``strict``: no CRS guessing)."""
+    """Run ``prepare_vector`` on the staged dataset (``strict``: no CRS guessing).
+
+    ``limit``: read only the first features (publishing needs only the attributes; the load
+    itself streams the whole file).
+    """
     dataset = upload.dataset(options.dataset)
     wanted = source_for(upload, dataset, options, options.crs)
     decision = decide_crs(upload.path(dataset), dataset, wanted, work)
@@ -197,7 +202,7 @@ def prepare(
         definition = base.model_copy(update={"source": source, "attributes": None})
     report = LoadReport(layer_id=definition.id)
     try:
-        prepared = prepare_vector(definition, settings, work, report)
+        prepared = prepare_vector(definition, settings, work, report, limit)
     except ValueError as exc:
         raise LoadError(f"Datei nicht lesbar: {str(exc)[:200]}") from None
     return prepared, report, decision

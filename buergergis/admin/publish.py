@@ -24,6 +24,7 @@ from buergergis.admin.uploads import Upload, claimed, discard
 from buergergis.catalog.models import Attribute, RasterLayer, Source, VectorLayer
 from buergergis.catalog.parse import parse_definition
 from buergergis.errors import Conflict, DefinitionError, InvalidParameter, LoadError
+from buergergis.ingest.batches import batch_size
 from buergergis.ingest.pipeline import LoadResult, load_layer
 from buergergis.ingest.sources import workdir
 from buergergis.ingest.write import PreparedLayer
@@ -81,7 +82,7 @@ def publish_upload(
     with claimed(upload):
         with workdir(upload.folder) as work:
             prepared, _, decision = doctor.prepare(
-                settings, upload, options, None, work, strict=True
+                settings, upload, options, None, work, strict=True, limit=batch_size()
             )
         _require_features(prepared)
         source = prepared.definition.source
@@ -116,7 +117,9 @@ def replace_layer(
     assert isinstance(base, VectorLayer)
     with claimed(upload):
         with workdir(upload.folder) as work:
-            prepared, _, _ = doctor.prepare(settings, upload, options, base, work, strict=True)
+            prepared, _, _ = doctor.prepare(
+                settings, upload, options, base, work, strict=True, limit=batch_size()
+            )
         _require_features(prepared)
         source = prepared.definition.source
         with engine.connect() as conn:

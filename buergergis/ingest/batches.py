@@ -173,13 +173,24 @@ def _ogr_batches(
             batch_size=size,
             use_pyarrow=True,
             datetime_as_string=True,
-            max_features=limit,
         ) as (meta, reader):
             if meta["crs"]:
                 meta = {**meta, "crs": CRS.from_user_input(meta["crs"])}  # parsed once
             empty = _to_frame(reader.schema.empty_table(), meta)
-            frames = (_to_frame(pa.Table.from_batches([b]), meta) for b in reader)
+            frames = (_to_frame(pa.Table.from_batches([b]), meta) for b in _limited(reader, limit))
             yield Batches(meta["crs"], family, frames, empty, total if total >= 0 else None)
+
+
+def _limited(reader: pa.RecordBatchReader, limit: int | None) -> Iterator[pa.RecordBatch]:
+    """The record batches up to ``limit`` rows in all (Arrow streams take no ``max_features``)."""
+    left = limit
+    for batch in reader:
+        if left is not None:
+            if left <= 0:
+                return
+            batch = batch.slice(0, left)
+            left -= batch.num_rows
+        yield batch
 
 
 def _to_frame(table: pa.Table, meta: dict[str, Any]) -> gpd.GeoDataFrame:
