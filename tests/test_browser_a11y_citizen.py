@@ -76,6 +76,9 @@ def test_pages(page: Any, map_server: str, path: str) -> None:
     page.goto(map_server + path)
     page.wait_for_load_state("load")
     check(page, path)
+    if "lang=en" in path:  # section 4: the English pages, kept as artefacts
+        slug = "".join(c if c.isalnum() else "-" for c in path.split("?")[0].strip("/"))
+        screenshot(page, f"english-{slug}-{page.device}")
 
 
 def test_office_popup_open(page: Any, map_server: str) -> None:

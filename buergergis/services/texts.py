@@ -102,6 +102,7 @@ _DE: dict[str, str] = {
     "lot": "Los",
     "received": "Eingegangen",
     "state": "Stand",
+    "as_of": "Stand",
     "in_progress": "in Bearbeitung",
     "handled": "bearbeitet",
     "done_text": "Der städtische Forstbetrieb meldet sich bei Ihnen. Bitte nennen Sie bei "
@@ -222,6 +223,7 @@ _EN: dict[str, str] = {
     "lot": "Lot",
     "received": "Received",
     "state": "Status",
+    "as_of": "As of",
     "in_progress": "being processed",
     "handled": "processed",
     "done_text": "The city's forestry office will contact you. Please quote the reference "
