@@ -182,14 +182,15 @@ def test_logout(client: FlaskClient, engine: Engine) -> None:
     assert client.get("/admin/").status_code == 302
 
 
-def test_login_is_rate_limited(settings: Settings, editor: Staff) -> None:
-    app = create_app(
-        {"database_url": settings.database_url, "var_dir": settings.var, "secret_key": "x"}
-    )
-    client = app.test_client()
-    statuses = [login_form(client, editor.name, "falsch-falsch").status_code for _ in range(6)]
+def test_login_is_rate_limited(settings: Settings, engine: Engine) -> None:
+    """The limit counts in PostgreSQL: a second app (another worker process) sees the count."""
+    staff = make_staff(engine, "editor", prefix="limit")  # a name no other test logs in with
+    config = {"database_url": settings.database_url, "var_dir": settings.var, "secret_key": "x"}
+    first, second = create_app(config).test_client(), create_app(config).test_client()
+    statuses = [login_form(first, staff.name, "falsch-falsch").status_code for _ in range(3)]
+    statuses += [login_form(second, staff.name, "falsch-falsch").status_code for _ in range(3)]
     assert statuses == [401] * 5 + [429]
-    response = login_form(client, editor.name)
+    response = login_form(first, staff.name)
     assert response.status_code == 429
     assert "Zu viele Anmeldeversuche" in response.get_data(as_text=True)
 

@@ -205,7 +205,7 @@ def request_attachment(request_id: int) -> Response:
     found, _record_, _service = _request(request_id)
     if not found.anhang:
         raise NotFound("Diese Anfrage hat keinen Anhang.")
-    data = attachments.read(state().settings.var, found.anhang)
+    data = attachments.read(state().settings.shared, found.anhang)
     response = Response(data, mimetype="application/pdf")
     name = (found.anhang_name or "anhang.pdf").replace('"', "")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -229,7 +229,7 @@ def request_export(request_id: int) -> Response:
 def request_delete(request_id: int) -> ResponseReturnValue:
     """Delete one request now (Art. 17 DSGVO), audited without personal data."""
     found, _record_, _service = _request(request_id)
-    retention.erase(state().engine, state().settings.var, found.id)
+    retention.erase(state().engine, state().settings.shared, found.id)
     with state().engine.begin() as conn:
         audit.record(conn, _actor(), "anfrage_geloescht", layer_id=found.layer_id,
                      details={"anfrage": found.reference})  # fmt: skip

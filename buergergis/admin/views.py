@@ -42,7 +42,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
-    """Cookie flags, Flask-Login, the login rate limiter (memory, per process), CSRF lifetime."""
+    """Cookie flags, Flask-Login, the login rate limiter (PostgreSQL, shared), CSRF lifetime."""
     settings = app.extensions["buergergis"].settings
     secure = settings.session_cookie_secure
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -56,8 +56,15 @@ def init_app(app: Flask) -> None:
     app.config["BUERGERGIS_UPLOAD_MAX_MB"] = settings.upload_max_mb
     limits = SessionLimits(settings.session_max_hours * 3600, settings.session_idle_minutes * 60)
     init_login(app, app.extensions["buergergis"].engine, limits)
+    # Counters in PostgreSQL: the login limit holds across every worker process and host.
+    import buergergis.store.services.limits  # noqa: F401 - registers the buergergis:// storage
+
     app.extensions[LIMITER] = Limiter(
-        get_remote_address, app=app, storage_uri="memory://", key_prefix="admin-login"
+        get_remote_address,
+        app=app,
+        storage_uri="buergergis://",
+        storage_options={"engine": app.extensions["buergergis"].engine},
+        key_prefix="admin-login",
     )
 
 

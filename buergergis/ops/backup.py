@@ -28,7 +28,7 @@ from buergergis.settings import Settings
 
 FORMAT = 1
 #: File state below the shared directory, copied whole (caches and work folders are not).
-SHARED_DIRS = ("uploads", "sources", "attachments", "anhaenge")
+SHARED_DIRS = ("uploads", "sources", "anfragen")
 #: Single files of the file state below var/.
 VAR_FILES = ("secret_key",)
 _RASTERS = (

@@ -1,6 +1,6 @@
 """Application attachments: one PDF per Bewerbung, checked and stored outside the web root.
 
-Files live under ``<var>/anfragen/<request id>/<random>.pdf`` (directory 0700, file 0600),
+Files live under ``<shared>/anfragen/<request id>/<random>.pdf`` (the shared directory, so every app host reads them) (directory 0700, file 0600),
 never under ``static/``; only the staff page of the service's role reads them back.
 """
 

@@ -43,7 +43,7 @@ def anfragen_group() -> None:
 def purge_command(ctx: Context) -> None:
     """Anfragen löschen, deren Aufbewahrungsfrist abgelaufen ist (täglich per Timer)."""
     engine = make_engine(ctx.settings, application_name="buergergis-purge")
-    report = retention.purge(engine, ctx.settings.var)
+    report = retention.purge(engine, ctx.settings.shared)
     click.echo(
         f"{report.requests} Anfragen, {report.attachments} Anhänge, {report.tokens} "
         f"Formular-Tokens und {report.counters} Zähler gelöscht."

@@ -99,7 +99,7 @@ def _submit(
     context = anfragen.Context(
         address=request.remote_addr or "unbekannt",
         public_url=settings.public_url or request.host_url,
-        var_dir=settings.var,
+        var_dir=settings.shared,
         limits=current_app.config.get("BUERGERGIS_ANFRAGE_LIMITS", anfragen.LIMITS),
     )
     return anfragen.submit(state().engine, record, service, fid, submission, context, upload)
