@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "token": "buergergis.admin.commands:token_group",
     "layers": "buergergis.admin.commands:layers_group",
     "mail": "buergergis.services.commands:mail_group",
+    "abo": "buergergis.services.subscription_commands:abo_group",
     "anfragen": "buergergis.services.commands:anfragen_group",
     "backup": "buergergis.ops.commands:backup_command",
     "restore": "buergergis.ops.commands:restore_command",
