@@ -10,6 +10,8 @@ into its Multi type (``ST_Multi``) the moment a Multi geometry arrives.
 from __future__ import annotations
 
 import io
+import queue
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +60,45 @@ _ARROW_TYPES = {
 _MULTI = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
 
 
+class _Sender:
+    """Send COPY data from a thread: the next batch is read while this one travels.
+
+    At most :data:`AHEAD` batches wait, so memory stays bounded when PostgreSQL is slower.
+    """
+
+    AHEAD = 2
+
+    def __init__(self, copy: Any) -> None:
+        self._copy = copy
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=self.AHEAD)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="copy-sender", daemon=True)
+
+    def __enter__(self) -> _Sender:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._copy.write(data)
+                except BaseException as exc:  # re-raised in the reading thread
+                    self._error = exc
+
+    def write(self, data: Any) -> None:
+        """Queue one batch (waits while :data:`AHEAD` batches are queued)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
+
+
 class TableWriter:
     """COPY batches into a new version table (inside the caller's transaction)."""
 
@@ -95,7 +136,8 @@ class TableWriter:
             raw = self.conn.connection.driver_connection
             assert raw is not None
             cur = self._stack.enter_context(raw.cursor())
-            self._copy = self._stack.enter_context(cur.copy(sql))
+            copy = self._stack.enter_context(cur.copy(sql))
+            self._copy = self._stack.enter_context(_Sender(copy))
         return self._copy
 
     def _close(self) -> None:
@@ -119,7 +161,8 @@ class TableWriter:
             if attr.type == "datetime":
                 values = values.map(lambda v: v.isoformat(), na_action="ignore").astype(object)
             arrays[attr.name] = pa.array(values, _ARROW_TYPES[attr.type], from_pandas=True)
-        arrays["geom"] = pa.array(shapely.to_wkb(geoms, hex=True), pa.string())
+        wkb = shapely.to_wkb(geoms, hex=False, include_srid=False)  # hex=True is far slower
+        arrays["geom"] = pa.array([b.hex() for b in wkb], pa.string())
         buffer = io.BytesIO()
         pacsv.write_csv(pa.table(arrays), buffer, _CSV_OPTIONS)
         self._open().write(buffer.getbuffer())
