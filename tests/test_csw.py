@@ -141,3 +141,25 @@ def test_records_follow_layer_changes(
     with engine.begin() as conn:
         delete(conn, "kitas-katalog", actor="test")
     assert client.get(f"{ITEMS}/{new}?f=json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        (f"{ITEMS}?offset=9223372036854775808", 400),
+        (f"{ITEMS}?limit=-1", 400),
+        ("/records/collections/kitas/items", 404),
+        ("/csw?adresse=x", 400),
+        (
+            "/csw?service=CSW&version=2.0.2&request=GetRecords&typenames=csw:Record&maxrecords=NaN",
+            200,
+        ),
+    ],
+)
+def test_malformed_requests_are_answered_not_crashed(
+    client: FlaskClient, wms_layers: list[str], url: str, status: int
+) -> None:
+    response = client.get(url)
+    assert response.status_code == status
+    if url.startswith("/csw"):  # an OGC exception report (CSW answers its own errors)
+        assert b"ExceptionReport" in response.data

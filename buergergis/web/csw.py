@@ -17,6 +17,7 @@ from sqlalchemy.exc import StatementError
 from buergergis.errors import InvalidParameter, NotFound
 from buergergis.ows.catalogue import Catalogue, CatalogueStore
 from buergergis.store.catalog import list_layers
+from buergergis.values import parse_int
 from buergergis.web import state
 from buergergis.web.tiles import base_url
 
@@ -136,6 +137,8 @@ def queryables(collection: str) -> Response:
 def items(collection: str) -> Response:
     """Records (search with q, bbox, datetime, filter)."""
     name = _collection(collection)
+    for number in ("limit", "offset"):  # pycsw answers 500 beyond SQLite's integers
+        parse_int(request.args.get(number), number)
     return _send(lambda api: api.items(_headers(), None, dict(request.args), name))
 
 
