@@ -250,12 +250,27 @@ def test_a_file_never_overwrites_a_staff_layer(
     assert state["title"] == "Von der Redaktion"
 
 
-def test_unpublish_and_publish(client: FlaskClient, editor: Staff, engine: Engine) -> None:
+def cached_keys(settings: Settings, layer_id: str) -> list[str]:
+    """The tile cache folders holding tiles of ``layer_id`` (public ones; nginx serves them)."""
+    root = settings.shared / "cache" / "tiles"
+    return (
+        [p.name for p in root.iterdir() if p.name.split("@")[0] == layer_id]
+        if root.is_dir()
+        else []
+    )
+
+
+def test_unpublish_and_publish(
+    client: FlaskClient, editor: Staff, engine: Engine, settings: Settings
+) -> None:
     publish_layer(client, editor, "gemeinden-sicht")
     before = client.get("/ogc/collections/gemeinden-sicht/items")
     assert before.status_code == 200
+    assert client.get(f"/tiles/gemeinden-sicht/{_tile()}.mvt").status_code == 200
+    assert cached_keys(settings, "gemeinden-sicht")  # a public tile on disk
     response = client.post("/admin/api/layers/gemeinden-sicht/unpublish", headers=editor.bearer)
     assert response.status_code == 200 and response.get_json()["public"] is False
+    assert cached_keys(settings, "gemeinden-sicht") == []  # withdrawn at once, not at a sweep
     assert client.get("/ogc/collections/gemeinden-sicht/items").status_code == 404
     assert client.get(f"/tiles/gemeinden-sicht/{_tile()}.mvt").status_code == 404
     response = client.post("/admin/api/layers/gemeinden-sicht/publish", headers=editor.bearer)
@@ -272,8 +287,11 @@ def test_delete_restore_and_purge(
 ) -> None:
     publish_layer(client, editor, "gemeinden-weg")
     table = data_table(engine, "gemeinden-weg")
+    assert client.get(f"/tiles/gemeinden-weg/{_tile()}.mvt").status_code == 200
+    assert cached_keys(settings, "gemeinden-weg")
     response = client.delete("/admin/api/layers/gemeinden-weg", headers=editor.bearer)
     assert response.status_code == 200
+    assert cached_keys(settings, "gemeinden-weg") == []
     body = response.get_json()
     assert body["deleted"] is True and body["deleted_by"] == editor.name
     assert client.get("/ogc/collections/gemeinden-weg").status_code == 404

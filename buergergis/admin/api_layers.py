@@ -63,13 +63,17 @@ def api_layer_edit(layer_id: str) -> Response:
 @bp.post("/api/layers/<layer_id>/unpublish")
 def api_layer_unpublish(layer_id: str) -> Response:
     """Make the layer private (only staff see it)."""
-    return jsonify(layer_state(manage.set_public(state().engine, layer_id, False, staff().name)))
+    return jsonify(
+        layer_state(manage.set_public(state().engine, layer_id, False, staff().name, settings()))
+    )
 
 
 @bp.post("/api/layers/<layer_id>/publish")
 def api_layer_publish(layer_id: str) -> Response:
     """Make the layer public again."""
-    return jsonify(layer_state(manage.set_public(state().engine, layer_id, True, staff().name)))
+    return jsonify(
+        layer_state(manage.set_public(state().engine, layer_id, True, staff().name, settings()))
+    )
 
 
 @bp.delete("/api/layers/<layer_id>")

@@ -24,6 +24,7 @@ from buergergis.errors import Conflict, DefinitionError, InvalidParameter, NotFo
 from buergergis.settings import Settings
 from buergergis.store import audit, lifecycle
 from buergergis.store.catalog import LayerRecord, get_layer
+from buergergis.tiles.cache import withdraw_layer
 
 #: Fields of ``PATCH /admin/api/layers/<id>`` (all optional) and what they mean to people.
 META_FIELDS = {
@@ -215,8 +216,13 @@ def known_attributes(conn: Connection, record: LayerRecord) -> dict[str, Attribu
     return found
 
 
-def set_public(engine: Engine, layer_id: str, public: bool, actor: str) -> LayerRecord:
-    """Publish (public) or unpublish (private) a layer; a no-op when it already is."""
+def set_public(
+    engine: Engine, layer_id: str, public: bool, actor: str, settings: Settings | None = None
+) -> LayerRecord:
+    """Publish (public) or unpublish (private) a layer; a no-op when it already is.
+
+    Unpublishing removes the layer's public cached tiles at once (``settings``: where the
+    tile cache is), so no server in front keeps serving them."""
     record = managed_record(engine, layer_id)
     if record.public == public:
         return record
@@ -232,6 +238,8 @@ def set_public(engine: Engine, layer_id: str, public: bool, actor: str) -> Layer
             layer_id=layer_id,
             version=version,
         )
+    if not public and settings is not None:  # after the commit: no request re-caches them
+        withdraw_layer(settings.shared / "cache" / "tiles", layer_id)
     return _fresh(engine, layer_id)
 
 
@@ -248,6 +256,7 @@ def delete_layer(settings: Settings, engine: Engine, layer_id: str, actor: str) 
             version=version,
             details={"title": record.definition.title, "keep_days": settings.deleted_keep_days},
         )
+    withdraw_layer(settings.shared / "cache" / "tiles", layer_id)  # nginx serves the cache
     return deleted_state(settings, engine, layer_id)
 
 

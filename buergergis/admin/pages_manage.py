@@ -114,7 +114,7 @@ def layer_edit(layer_id: str) -> ResponseReturnValue:
 def layer_visibility(layer_id: str) -> ResponseReturnValue:
     """Publish (``public=1``) or unpublish (``public=0``)."""
     public = request.form.get("public") == "1"
-    manage.set_public(state().engine, layer_id, public, staff().name)
+    manage.set_public(state().engine, layer_id, public, staff().name, settings())
     flash(
         "Der Layer ist jetzt öffentlich sichtbar."
         if public

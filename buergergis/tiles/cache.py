@@ -58,6 +58,19 @@ def layer_key(versions: Iterable[tuple[str, int]]) -> str:
     return key
 
 
+def withdraw_layer(root: Path, layer_id: str) -> int:
+    """Remove every public cached tile of ``layer_id`` (all its versions); returns the number
+    of keys removed. Used when a layer is unpublished or deleted: nginx serves versioned
+    tiles straight from this directory, so they must go at once, not at the next sweep."""
+    removed = 0
+    for entry in root.iterdir() if root.is_dir() else ():
+        ids = {part.split("@", 1)[0] for part in entry.name.split(",")}
+        if entry.is_dir() and layer_id in ids:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def compress(data: bytes) -> bytes:
     """gzip as stored for MVT (empty stays empty)."""
     return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0) if data else b""
