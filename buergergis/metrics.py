@@ -38,6 +38,7 @@ class Metrics:
     tile_cache: Counter
     pool_checked_out: Gauge
     pool_size: Gauge
+    outbox: Gauge
 
 
 def multiprocess_dir() -> str | None:
@@ -86,6 +87,11 @@ def _create() -> Metrics:
             "Connections held by the pool, summed over live processes.",
             multiprocess_mode="livesum",
         ),
+        outbox=Gauge(
+            "buergergis_mail_outbox_waiting",
+            "Mails waiting in the outbox (read from the database at scrape time).",
+            multiprocess_mode="mostrecent",
+        ),
     )
 
 
@@ -106,6 +112,11 @@ def pool_use(checked_out: int, size: int) -> None:
     m = metrics()
     m.pool_checked_out.set(checked_out)
     m.pool_size.set(size)
+
+
+def outbox_waiting(count: int) -> None:
+    """The mails waiting in the outbox, as read at this scrape."""
+    metrics().outbox.set(count)
 
 
 def exposition() -> bytes:

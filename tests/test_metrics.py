@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
 
 from buergergis import create_app
 from buergergis.settings import Settings
@@ -111,3 +112,23 @@ def test_metrics_add_up_over_gunicorn_workers(gunicorn_server: str) -> None:
     assert all(status == 200 for status, _ in scrapes)
     counts = {samples(text, "buergergis_http_requests_total", route=route) for _, text in scrapes}
     assert counts == {24.0}, counts  # every scrape, whichever worker answers, sees all 24
+
+
+def test_outbox_length_is_reported(client: FlaskClient, engine: Engine) -> None:
+    from buergergis.store.services import outbox
+
+    def waiting() -> float:
+        text = client.get("/metrics").get_data(as_text=True)
+        return samples(text, "buergergis_mail_outbox_waiting")
+
+    with engine.connect() as conn:
+        expected = outbox.waiting(conn)
+    assert waiting() == expected
+    with engine.begin() as conn:
+        mail_id = outbox.add(
+            conn, recipient="forst@example.org", audience="staff", subject="Test", body="Text"
+        )
+    assert waiting() == expected + 1
+    with engine.begin() as conn:
+        outbox.mark_sent(conn, mail_id)
+    assert waiting() == expected

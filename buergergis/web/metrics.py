@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from buergergis import metrics
 from buergergis.errors import Forbidden
+from buergergis.store.services import outbox
 from buergergis.web import state
 
 bp = Blueprint("metrics", __name__)
@@ -54,6 +55,8 @@ def scrape() -> Response:
         raise Forbidden("Die Messwerte sind nicht öffentlich (Token oder lokaler Zugriff nötig).")
     pool = state().engine.pool
     metrics.pool_use(pool.checkedout(), pool.size())  # type: ignore[attr-defined]
+    with state().engine.connect() as conn:
+        metrics.outbox_waiting(outbox.waiting(conn))
     response = Response(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -110,3 +110,12 @@ def for_request(conn: Connection, anfrage_id: int) -> list[OutgoingMail]:
         {"a": anfrage_id},
     )
     return [OutgoingMail(*r) for r in rows]
+
+
+def waiting(conn: Connection) -> int:
+    """How many mails wait for delivery (for monitoring)."""
+    return int(
+        conn.execute(
+            text("SELECT count(*) FROM buergergis.mail_outbox WHERE sent_at IS NULL")
+        ).scalar_one()
+    )
