@@ -18,14 +18,13 @@ def _databases() -> set[str]:
 
 def test_bench_database_is_separate_and_dropped_even_on_failure() -> None:
     city = load_settings()
-    with pytest.raises(RuntimeError, match="Abschnitt"):
-        with bench_context() as (settings, engine):
-            name = engine.url.database
-            assert name and name.startswith("buergergis_bench_") and name != city.pg_database
-            assert settings.var != city.var
-            with engine.begin() as conn:
-                assert conn.execute(text("SELECT postgis_version()")).scalar()
-                assert conn.execute(text("SELECT count(*) FROM buergergis.layer")).scalar() == 0
-            assert name in _databases()
-            raise RuntimeError("Abschnitt fehlgeschlagen")
+    with pytest.raises(RuntimeError, match="Abschnitt"), bench_context() as (settings, engine):
+        name = engine.url.database
+        assert name and name.startswith("buergergis_bench_") and name != city.pg_database
+        assert settings.var != city.var
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT postgis_version()")).scalar()
+            assert conn.execute(text("SELECT count(*) FROM buergergis.layer")).scalar() == 0
+        assert name in _databases()
+        raise RuntimeError("Abschnitt fehlgeschlagen")
     assert name not in _databases()

@@ -213,9 +213,9 @@ def test_fast_path_answers_hits_with_the_flask_headers(
     from buergergis.web.tiles_fast import CachedTiles
 
     service = service_of(app)
-    fast = Client(CachedTiles(
-            _declining_app, service, service.settings.tile_cache_control, app.url_map
-        ))
+    fast = Client(
+        CachedTiles(_declining_app, service, service.settings.tile_cache_control, app.url_map)
+    )
     z, x, y = tile_at(13)
     url = f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt"
     key = layer_key([(layers.parcels, current_version(engine, layers.parcels))])
@@ -256,9 +256,9 @@ def test_fast_path_never_serves_private_layers(
     service.cache.put(
         service.cache.path(key, z, x, y, ".mvt.gz"), CachedTile(compress(b"secret"), True)
     )
-    fast = Client(CachedTiles(
-            _declining_app, service, service.settings.tile_cache_control, app.url_map
-        ))
+    fast = Client(
+        CachedTiles(_declining_app, service, service.settings.tile_cache_control, app.url_map)
+    )
     assert fast.get(f"/tiles/{layers.private}/{z}/{x}/{y}.mvt").status_code == 599
 
 

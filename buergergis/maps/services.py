@@ -85,7 +85,7 @@ class MapServices:
         config: dict[str, Any] = {"role": role} if role else {}
         if role == "holzverkauf":
             config.update(status_field=STATUS, free=FREE)
-        if role in ONLY_SWITCH:
+        if role is not None and role in ONLY_SWITCH:
             attribute, value, text = ONLY_SWITCH[role]
             label = (texts or {}).get(text, text)
             config.update(only={"attribute": attribute, "value": value, "label": label})

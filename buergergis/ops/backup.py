@@ -116,9 +116,8 @@ def backup(settings: Settings, target: Path) -> BackupSummary:
         _run([_tool("pg_dump"), "-Fc", "--no-owner", "--snapshot", snapshot,
               "-f", str(target / "database.dump"), url])  # fmt: skip
         rasters = [(r[0], int(r[1])) for r in conn.execute(_RASTERS)]
-        layers = dict(
-            conn.execute("SELECT id, version FROM buergergis.layer ORDER BY id").fetchall()
-        )
+        rows = conn.execute("SELECT id, version FROM buergergis.layer ORDER BY id").fetchall()
+        layers: dict[str, int] = {str(r[0]): int(r[1]) for r in rows}
         revision = conn.execute("SELECT version_num FROM buergergis.alembic_version").fetchone()
         files = _file_state(settings, rasters)  # while the snapshot holds: same catalog
         checksums = {}

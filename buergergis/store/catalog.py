@@ -117,7 +117,9 @@ def require_layer(
     if record is None or (loaded and not record.loaded):
         raise NotFound(f"Die Ebene '{shown}' gibt es nicht.")
     if vector and record.kind != "vector":
-        raise NotFound(f"Die Ebene '{shown}' ist ein Rasterbild (keine Vektorebene) und hat keine Objekte.")
+        raise NotFound(
+            f"Die Ebene '{shown}' ist ein Rasterbild (keine Vektorebene) und hat keine Objekte."
+        )
     return record
 
 
