@@ -177,11 +177,12 @@ def test_a_new_layer_appears_without_restart(
     assert b"<Name>kitas-kopie</Name>" in caps
 
 
+@pytest.mark.usefixtures("wms_layers")
 def test_gdal_reads_the_wms(live_server: str, engine: Engine, tmp_path: Path) -> None:
     """GDAL's WMS driver as a second outside client: capabilities → subdataset → pixels."""
     info = subprocess.run(
         ["gdalinfo", f"WMS:{live_server}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetCapabilities"],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True, text=True, timeout=120, check=True, cwd=tmp_path,
     ).stdout  # fmt: skip
     assert "LAYERS=kitas&" in info and PRIVATE not in info
     spot = kita(engine)
@@ -197,7 +198,10 @@ def test_gdal_reads_the_wms(live_server: str, engine: Engine, tmp_path: Path) ->
     )
     out = tmp_path / "kita.png"
     subprocess.run(
-        ["gdal_translate", "-q", "-of", "PNG", str(service), str(out)], check=True, timeout=120
+        ["gdal_translate", "-q", "-of", "PNG", str(service), str(out)],
+        check=True,
+        timeout=120,
+        cwd=tmp_path,  # (GDAL caches WMS tiles in ./gdalwmscache)
     )
     assert rgba(out.read_bytes(), SIZE // 2, SIZE // 2)[:3] == hex_rgb(KITA_COLOUR)
 

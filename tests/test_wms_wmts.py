@@ -124,11 +124,12 @@ def test_bad_tile_requests_are_refused(
     assert etree.QName(etree.fromstring(response.data)).localname == "ExceptionReport"
 
 
+@pytest.mark.usefixtures("wms_layers")
 def test_gdal_reads_the_wmts(live_server: str, engine: Engine, tmp_path: Path) -> None:
     """GDAL's WMTS driver: capabilities → layer → pixels on the right spot."""
     url = f"WMTS:{live_server}/wmts/1.0.0/WMTSCapabilities.xml"
     info = subprocess.run(
-        ["gdalinfo", url], capture_output=True, text=True, timeout=120, check=True
+        ["gdalinfo", url], capture_output=True, text=True, timeout=120, check=True, cwd=tmp_path
     )
     assert "layer=kitas" in info.stdout and PRIVATE not in info.stdout
     spot = kita(engine)
@@ -140,6 +141,6 @@ def test_gdal_reads_the_wmts(live_server: str, engine: Engine, tmp_path: Path) -
         ["gdal_translate", "-q", "-of", "PNG", "-projwin", str(x - 40), str(y + 40), str(x + 40),
          str(y - 40), "-outsize", "64", "64", f"{url},layer=kitas,tilematrixset=WebMercatorQuad",
          str(out)],
-        check=True, timeout=120,
+        check=True, timeout=120, cwd=tmp_path,  # (GDAL caches tiles in ./gdalwmscache)
     )  # fmt: skip
     assert rgba(out.read_bytes(), 32, 32)[:3] == hex_rgb(KITA_COLOUR)
