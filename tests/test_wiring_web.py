@@ -86,11 +86,15 @@ def test_map_asks_the_ogc_api_for_current_entries_only(client: FlaskClient) -> N
         assert configs[layer]["itemsQuery"] == past_query(attribute, day)
         assert configs[layer]["service"]["hidesPast"] is True
     assert configs["kitas"]["itemsQuery"] is None
-    assert configs["holzverkauf"]["service"] == {
+    lots = configs["holzverkauf"]["service"]
+    assert {k: lots[k] for k in ("role", "statusField", "free")} == {
         "role": "holzverkauf",
         "statusField": "status",
         "free": "frei",
     }
+    assert lots["only"] == {"attribute": "status", "value": "frei", "label": "nur freie Lose"}
+    assert lots["request"]["url"] == "/anfrage/holzverkauf/"
+    assert lots["request"]["requestable"] == ["frei"]
     assert configs["buergeramt"]["service"] == {"role": "buergeramt"}
     assert "Auch vergangene anzeigen" in page
 

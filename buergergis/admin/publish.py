@@ -10,7 +10,10 @@ error, older versions are kept up to ``keep_versions``. Uploaded layers are not 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -249,6 +252,7 @@ def load_upload(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    (folder / LOADING_MARKER).unlink(missing_ok=True)
     prune_sources(settings, engine, definition.id)
     return result
 
@@ -269,10 +273,17 @@ def archive_source(
         members = [p for p in original.parent.iterdir() if p.stem.lower() == stem]
     else:
         members = [original]
+    (folder / LOADING_MARKER).write_text(f"{socket.gethostname()}:{os.getpid()}")
     for member in members:
         shutil.copy2(member, folder / member.name)
     source = definition.source.model_copy(update={"path": str(folder / original.name)})
     return folder, source
+
+
+#: Marks an archived source whose load is still running (never pruned meanwhile).
+LOADING_MARKER = ".loading"
+#: A marker older than this was left by a killed process.
+LOADING_STALE_S = 6 * 3600
 
 
 def prune_sources(settings: Settings, engine: Engine, layer_id: str) -> None:
@@ -290,8 +301,29 @@ def prune_sources(settings: Settings, engine: Engine, layer_id: str) -> None:
         ).scalars()
         used = {Path(p).parent.name for p in paths if p}
     for folder in base.iterdir():
-        if folder.is_dir() and folder.name not in used:
+        if folder.is_dir() and folder.name not in used and not _loading(folder):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _loading(folder: Path) -> bool:
+    """Whether a load still reads this archived source (e.g. waiting for the layer's lock
+    behind a concurrent replacement). The marker names host and process; a marker of a
+    process that is gone, or of another host and older than ``LOADING_STALE_S``, is not."""
+    marker = folder / LOADING_MARKER
+    try:
+        host, _, pid = marker.read_text().partition(":")
+        age = time.time() - marker.stat().st_mtime
+    except OSError:
+        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return age < LOADING_STALE_S
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_counts(result: LoadResult) -> dict[str, Any]:

@@ -38,9 +38,13 @@ from buergergis.ingest.sources import ResolvedSource
 
 #: Features per batch; ``BUERGERGIS_LOAD_BATCH`` overrides it (tests use small batches).
 BATCH_SIZE = 10_000
+#: Drivers whose files cannot hold curved geometries (their declared type can be trusted).
+_NO_CURVES = {"ESRI Shapefile", "GeoJSON", "GeoJSONSeq", "CSV"}
 _CURVED = {"CircularString", "CompoundCurve", "CurvePolygon", "MultiCurve", "MultiSurface"}
 _FAMILY_OF_CODE = {1: "Point", 4: "Point", 2: "LineString", 5: "LineString", 3: "Polygon"}
 _FAMILY_OF_CODE[6] = "Polygon"
+#: PolyhedralSurface, TIN, Triangle: surfaces of another kind, refused with their own message.
+_FAMILY_OF_CODE.update({15: "tin", 16: "tin", 17: "tin"})
 
 
 def batch_size() -> int:
@@ -154,6 +158,10 @@ def _ogr_batches(
         raise LoadError("Die Datei enthält keine Geometrien.")
     declared = str(info["geometry_type"]).split(" ")[0]
     counts, curved = (Counter({FAMILIES[declared]: 1}), 0) if declared in FAMILIES else (None, 0)
+    # pyogrio reports a CurvePolygon layer as "Polygon": where the format can hold curves, the
+    # declared type is not enough and the type codes are read first.
+    if info.get("driver") not in _NO_CURVES:
+        counts = None
     if counts is None and declared not in _CURVED:
         counts, curved = _scan_types(path, layer, encoding, size)
     if declared in _CURVED or curved:
@@ -240,6 +248,8 @@ def _majority(counts: Counter[str] | None) -> str:
     """Point, LineString or Polygon — whichever most features are (collections are refused)."""
     if not counts:
         return "Point"
+    if counts.get("tin"):
+        raise LoadError("Geometrietyp TIN/PolyhedralSurface wird nicht unterstützt.")
     known = Counter({k: v for k, v in counts.items() if k != "other"})
     if not known:
         raise LoadError("Nur GeometryCollections – nicht unterstützt.")
