@@ -226,12 +226,18 @@ def test_unknown_and_file_managed_layers(
             ),
             {"d": definition.model_dump_json()},
         )
-    response = patch(client, editor, "aus-datei", {"title": "Neu"})
-    assert response.status_code == 409
-    assert "layers/aus-datei.yaml" in response.get_json()["description"]
-    assert client.delete("/admin/api/layers/aus-datei", headers=editor.bearer).status_code == 409
-    state = client.get("/admin/api/layers/aus-datei", headers=editor.bearer).get_json()
-    assert state["managed_by"] == "file"
+    try:
+        response = patch(client, editor, "aus-datei", {"title": "Neu"})
+        assert response.status_code == 409
+        assert "layers/aus-datei.yaml" in response.get_json()["description"]
+        assert (
+            client.delete("/admin/api/layers/aus-datei", headers=editor.bearer).status_code == 409
+        )
+        state = client.get("/admin/api/layers/aus-datei", headers=editor.bearer).get_json()
+        assert state["managed_by"] == "file"
+    finally:  # a catalog row without data must not reach the other tests of this session
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM buergergis.layer WHERE id = 'aus-datei'"))
 
 
 def test_a_file_never_overwrites_a_staff_layer(
