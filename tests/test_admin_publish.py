@@ -138,26 +138,33 @@ def test_publish_refuses_taken_id_and_empty_data(client: FlaskClient, editor: St
 
 def test_replace_and_rollback(client: FlaskClient, editor: Staff, engine: Engine) -> None:
     first = upload_and_publish(
-        client, editor, places(["Eins", "Zwei", "Drei"]), "v1.geojson", "wechsel", id_column="nr"
+        client,
+        editor,
+        places(["Eins", "Zwei", "Drei"]),
+        "v1.geojson",
+        "wechsel-verwaltung",
+        id_column="nr",
     )
-    second = replace(client, editor, places(["Uno", "Dos"]), "v2.geojson", "wechsel")
+    second = replace(client, editor, places(["Uno", "Dos"]), "v2.geojson", "wechsel-verwaltung")
     assert second.status_code == 200, second.get_json()
-    assert live_names(engine, "wechsel") == ["Uno", "Dos"]
+    assert live_names(engine, "wechsel-verwaltung") == ["Uno", "Dos"]
     back = client.post(
-        "/admin/api/layers/wechsel/rollback",
+        "/admin/api/layers/wechsel-verwaltung/rollback",
         headers=editor.bearer,
         json={"version": first["version"]},
     ).get_json()
     assert back["version"] > second.get_json()["version"] > first["version"]
-    assert live_names(engine, "wechsel") == ["Eins", "Zwei", "Drei"]
-    versions = client.get("/admin/api/layers/wechsel", headers=editor.bearer).get_json()["versions"]
+    assert live_names(engine, "wechsel-verwaltung") == ["Eins", "Zwei", "Drei"]
+    versions = client.get("/admin/api/layers/wechsel-verwaltung", headers=editor.bearer).get_json()[
+        "versions"
+    ]
     assert [(v["action"], v["live"]) for v in versions] == [
         ("rollback", True),
         ("replace", False),
         ("publish", False),
     ]
     with engine.connect() as conn:
-        entries = [e for e in audit.entries(conn, layer_id="wechsel")]
+        entries = [e for e in audit.entries(conn, layer_id="wechsel-verwaltung")]
     assert [(e.action, e.actor) for e in entries] == [
         ("rollback", editor.name),
         ("replace", editor.name),
@@ -166,7 +173,7 @@ def test_replace_and_rollback(client: FlaskClient, editor: Staff, engine: Engine
     assert entries[1].counts["written"] == 2 and entries[1].counts["previous_count"] == 3
     assert entries[0].counts == {"features": 3, "from_version": first["version"]}
     again = client.post(
-        "/admin/api/layers/wechsel/rollback",
+        "/admin/api/layers/wechsel-verwaltung/rollback",
         headers=editor.bearer,
         json={"version": back["version"]},
     )
@@ -361,7 +368,7 @@ def test_raster_rollback_copies_the_kept_file(
 def test_rollback_input_is_checked(client: FlaskClient, editor: Staff) -> None:
     for body in ({}, {"version": "3"}, {"version": True}):
         response = client.post(
-            "/admin/api/layers/wechsel/rollback", headers=editor.bearer, json=body
+            "/admin/api/layers/wechsel-verwaltung/rollback", headers=editor.bearer, json=body
         )
         assert response.status_code == 400
     missing = client.post(

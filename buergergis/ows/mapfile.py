@@ -9,6 +9,7 @@ Private layers are never written into the mapfile, so no request can reach them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,15 @@ def extent_25832(bbox: Sequence[float] | None) -> tuple[float, float, float, flo
     if not bbox:
         return HAMELN_25832
     west, south, east, north = _TO_25832.transform_bounds(bbox[0], bbox[1], bbox[2], bbox[3])
+    values = (west, south, east, north)
+    if not all(math.isfinite(v) for v in values):
+        return HAMELN_25832
+    # One point (or a line along an axis) has no area: MapServer refuses such an extent, and
+    # "%.1f" could make two close values equal — give it a metre around it.
+    if east - west < 1.0:
+        west, east = west - 1.0, east + 1.0
+    if north - south < 1.0:
+        south, north = south - 1.0, north + 1.0
     return (west, south, east, north)
 
 
