@@ -94,8 +94,8 @@ PARAMETERS: dict[str, Any] = {
     "filter-crs": _query("filter-crs", "KBS der Geometrien im Filter", dict(_CRS_SCHEMA)),
     "sortby": _query(
         "sortby",
-        "Sortierung: Eigenschaften, '-' davor für absteigend",
-        {"type": "array", "items": {"type": "string", "pattern": "^[+-]?[a-z_][a-z0-9_]*$"}},
+        "Sortierung: Eigenschaften, '-' davor für absteigend (leer: Standardreihenfolge)",
+        {"type": "array", "items": {"type": "string", "pattern": "^([+-]?[a-z_][a-z0-9_]*)?$"}},
         **_ARRAY,
     ),
     "properties": _query(
