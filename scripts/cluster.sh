@@ -3,7 +3,8 @@
 #   PostgreSQL primary (the private cluster) + hot standby (pg_basebackup, own port and
 #   var/pg-replica) + two gunicorn app instances + nginx on 127.0.0.1:${CLUSTER_PORT:-8080}.
 #   scripts/cluster.sh start|stop|status
-# Settings as for `make run` (BUERGERGIS_*), plus CLUSTER_PORT, CLUSTER_APP_PORTS, WORKERS and
+# Settings as for `make run` (BUERGERGIS_*), plus CLUSTER_PORT, CLUSTER_APP_PORTS,
+# CLUSTER_REPLICA_PORT (default: the primary's port + 1), WORKERS and
 # GRACEFUL_TIMEOUT (seconds an instance may finish its requests on stop); state under $VAR/cluster:
 # pid files, logs, the nginx configuration made from deploy/nginx/buergergis.conf and the
 # secret key all instances share (several hosts need one key: BUERGERGIS_SECRET_KEY).
@@ -17,6 +18,7 @@ VAR=$(realpath -m "${BUERGERGIS_VAR_DIR:-$ROOT/var}")
 RUN=$VAR/cluster
 CLUSTER_PORT=${CLUSTER_PORT:-8080}
 read -r -a APP_PORTS <<<"${CLUSTER_APP_PORTS:-5101 5102}"
+REPLICA_PORT=(${CLUSTER_REPLICA_PORT:+--port "$CLUSTER_REPLICA_PORT"})
 NGINX=${NGINX:-/usr/sbin/nginx}
 
 app_pid() { cat "$RUN/app-$1.pid" 2>/dev/null || true; }
@@ -86,7 +88,7 @@ start() {
   export BUERGERGIS_SHARED_DIR=${BUERGERGIS_SHARED_DIR:-$VAR}
   "$BG" db start >/dev/null
   if [ -z "${DATABASE_URL:-}" ]; then  # else: the replica is the database team's (REPLICA_URL)
-    BUERGERGIS_REPLICA_URL=$("$BG" cluster replica-start | tail -n 1)
+    BUERGERGIS_REPLICA_URL=$("$BG" cluster replica-start "${REPLICA_PORT[@]}" | tail -n 1)
   fi
   if [ -n "${BUERGERGIS_REPLICA_URL:-}" ]; then
     export BUERGERGIS_REPLICA_URL
@@ -124,7 +126,7 @@ stop() {
     rm -f "$RUN/app-$port.pid"
   done
   if [ -z "${DATABASE_URL:-}" ]; then
-    "$BG" cluster replica-stop
+    "$BG" cluster replica-stop "${REPLICA_PORT[@]}"
     "$BG" cluster replication-off >/dev/null 2>&1 || true
     "$BG" db stop
   fi

@@ -36,6 +36,7 @@ from buergergis.db.migrate import upgrade
 from buergergis.settings import PROJECT_ROOT, Settings, load_settings
 from buergergis.tiles.service import TileSpec
 from buergergis.web.caching import make_etag
+from tests.server_support import free_port
 
 # One worker runs the whole module (make test: --dist loadgroup), so one topology is started.
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.xdist_group("cluster")]
@@ -56,14 +57,6 @@ WRK_PATHS = (
 LOAD_S = float(os.environ.get("BUERGERGIS_CLUSTER_LOAD_S", "4"))
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Topology:
     """What the fixture started: settings, the nginx URL, app ports and the script's env."""
@@ -71,11 +64,12 @@ class Topology:
     settings: Settings
     url: str
     app_ports: tuple[int, int]
+    replica_port: int
     env: dict[str, str]
 
     @property
     def standby(self) -> standby.Standby:
-        return standby.Standby.of(self.settings)
+        return standby.Standby.of(self.settings, self.replica_port)
 
     def app_pid(self, port: int) -> int:
         return int((self.settings.var / "cluster" / f"app-{port}.pid").read_text())
@@ -96,10 +90,11 @@ def topology(demo_root: Path) -> Iterator[Topology]:
 
     var = PROJECT_ROOT / "var" / f"test-cluster-{secrets.token_hex(4)}"
     var.mkdir(parents=True)
-    pg_port = _free_port()
+    pg_port = free_port()
     settings = load_settings(var_dir=var, pg_port=pg_port, root=demo_root, secret_key="c" * 32)
-    app_ports = (_free_port(), _free_port())
-    nginx_port = _free_port()
+    app_ports = (free_port(), free_port())
+    nginx_port = free_port()
+    replica_port = free_port()  # not the primary's + 1, which another test may hold
     env = {
         **os.environ,
         "BUERGERGIS_VAR_DIR": str(var),
@@ -108,13 +103,14 @@ def topology(demo_root: Path) -> Iterator[Topology]:
         "BUERGERGIS_REPLICA_RETRY_S": "1",
         "CLUSTER_PORT": str(nginx_port),
         "CLUSTER_APP_PORTS": " ".join(map(str, app_ports)),
+        "CLUSTER_REPLICA_PORT": str(replica_port),
         "WORKERS": "1",
         "GRACEFUL_TIMEOUT": "2",
     }
     for name in ("DATABASE_URL", "BUERGERGIS_DATABASE_URL", "BUERGERGIS_SECRET_KEY"):
         env.pop(name, None)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    top = Topology(settings, f"http://127.0.0.1:{nginx_port}", app_ports, env)
+    top = Topology(settings, f"http://127.0.0.1:{nginx_port}", app_ports, replica_port, env)
     try:
         cluster.start(settings)
         upgrade(settings)

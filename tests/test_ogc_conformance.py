@@ -21,7 +21,7 @@ pytestmark = pytest.mark.timeout(600)
 #: GeoJSON to GDAL as a string, and GDAL takes any string containing ``;`` for something
 #: other than GeoJSON (our umlaut-rich names and the CRS URIs never matter here). The bbox
 #: behaviour it means to check is covered by tests/test_ogc_core.py and test_ogc_crs.py.
-NOT_THE_SERVERS_FAULT = ("features/core/test_features.py::test_ast15",)
+NOT_THE_SERVERS_FAULT = ("test_ast15",)
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +47,8 @@ def test_ogctests_features_core_passes(
     ini.write_text("[pytest]\n")  # not this project's pytest options
     args = [sys.executable, "-m", "pytest", str(suite / "features" / "core"), "-c", str(ini)]
     args += ["-p", "no:cacheprovider", "-p", "no:xdist", "-q", f"--junit-xml={report}"]
-    for test in NOT_THE_SERVERS_FAULT:
-        args += ["--deselect", str(suite / test)]
+    # by name: ``--deselect`` matches node ids relative to a rootdir, which differs per checkout
+    args += ["-k", " and ".join(f"not {test}" for test in NOT_THE_SERVERS_FAULT)]
     env = {**os.environ, "INSTANCE_URL": live_server + "/ogc"}
     env.pop("CLIENT_OVERRIDDEN", None)
     result = subprocess.run(

@@ -515,9 +515,10 @@ def _clear_stale_state(paths: ClusterPaths) -> None:
         time.sleep(0.2)
 
 
-def _log_tail(paths: ClusterPaths, lines: int = 15) -> str:
+def log_tail(logfile: Path, lines: int = 15) -> str:
+    """The last ``lines`` lines of a server log (empty when it cannot be read)."""
     try:
-        text = paths.logfile.read_text(encoding="utf-8", errors="replace")
+        text = logfile.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
@@ -532,7 +533,7 @@ def _pg_ctl_start(settings: Settings, paths: ClusterPaths) -> None:
     except ClusterError as exc:
         raise ClusterError(
             f"PostgreSQL ließ sich nicht starten ({exc.description}). "
-            f"Letzte Zeilen aus {paths.logfile}:\n{_log_tail(paths)}"
+            f"Letzte Zeilen aus {paths.logfile}:\n{log_tail(paths.logfile)}"
         ) from exc
 
 
@@ -553,7 +554,7 @@ def _wait_ready(settings: Settings, paths: ClusterPaths) -> None:
         if time.monotonic() > deadline:
             raise ClusterError(
                 f"PostgreSQL nimmt nach {_START_TIMEOUT_S} s keine Verbindungen an. "
-                f"Letzte Zeilen aus {paths.logfile}:\n{_log_tail(paths)}"
+                f"Letzte Zeilen aus {paths.logfile}:\n{log_tail(paths.logfile)}"
             )
         time.sleep(0.2)
 

@@ -120,7 +120,15 @@ def start(settings: Settings, standby: Standby) -> None:
         return
     argv = [str(cluster.bindir() / "pg_ctl"), "start", "-D", str(standby.data)]
     argv += ["-l", str(standby.logfile), "-w", "-t", "60", "-s"]
-    cluster._run(cluster._as_cluster_user(settings, argv), cwd=standby.root, what="pg_ctl start")
+    try:
+        cluster._run(
+            cluster._as_cluster_user(settings, argv), cwd=standby.root, what="pg_ctl start"
+        )
+    except ClusterError as exc:
+        raise ClusterError(
+            f"Das Replikat ließ sich nicht starten ({exc.description}). "
+            f"Letzte Zeilen aus {standby.logfile}:\n{cluster.log_tail(standby.logfile)}"
+        ) from exc
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -127,19 +127,18 @@ def _build(conn: Connection, ix: IndexFields, version: int, table: str) -> tuple
 
 def _old_parts(conn: Connection, layer_id: str) -> list[tuple[str, str | None]]:
     """The layer's current parts: qualified name and signature."""
-    return list(
-        conn.execute(
-            text(
-                "SELECT format('%I.%I', n.nspname, c.relname), obj_description(c.oid, 'pg_class')"
-                " FROM pg_inherits i"
-                " JOIN pg_class c ON c.oid = i.inhrelid"
-                " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE i.inhparent = 'buergergis.search_entry'::regclass"
-                " AND pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%L)', CAST(:id AS text))"
-            ),
-            {"id": layer_id},
-        ).tuples()
+    rows = conn.execute(
+        text(
+            "SELECT format('%I.%I', n.nspname, c.relname), obj_description(c.oid, 'pg_class')"
+            " FROM pg_inherits i"
+            " JOIN pg_class c ON c.oid = i.inhrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE i.inhparent = 'buergergis.search_entry'::regclass"
+            " AND pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%L)', CAST(:id AS text))"
+        ),
+        {"id": layer_id},
     )
+    return [(str(name), comment) for name, comment in rows]
 
 
 def refresh(
