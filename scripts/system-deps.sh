@@ -12,7 +12,9 @@ packages=(postgresql-15-postgis-3 gdal-bin chromium nginx-light wrk fonts-dejavu
   libpango-1.0-0 libpangoft2-1.0-0)  # pango: WeasyPrint (PDF of „Mein Ort“)
 # MapServer renders /wms and /wmts (mapscript, loaded from Debian's dist-packages into the venv);
 # QGIS (system Python, headless) is the outside client of the WMS/WMTS tests.
-packages+=(python3-mapscript spawn-fcgi)  # spawn-fcgi: MapServer as FastCGI in make bench
+# cgi-mapserver (mapserv): MapServer itself, the peer in make bench and the "other authority's"
+# WMS upstream in the tests of external layers; spawn-fcgi runs it as FastCGI.
+packages+=(python3-mapscript cgi-mapserver spawn-fcgi)
 [ "$target" = test ] && packages+=(python3-qgis qgis-providers)
 # Debian's Python needs python3-venv to create .venv (only checked while there is none).
 if [ ! -x .venv/bin/python ] && ! "${PYTHON:-python3}" -c 'import ensurepip' 2>/dev/null; then
@@ -27,7 +29,7 @@ required() {
   case "$1" in
     postgresql-15-postgis-3) [ -z "${DATABASE_URL:-}" ] ;;
     chromium) [ "$target" = test ] ;;
-    python3-mapscript | python3-qgis | qgis-providers) [ "$target" = test ] ;;
+    python3-mapscript | cgi-mapserver | python3-qgis | qgis-providers) [ "$target" = test ] ;;
     python3-venv) return 0 ;;
     *) return 1 ;;
   esac
