@@ -6,7 +6,12 @@ a clear 400 where it is read, not an error in the database.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from buergergis.errors import InvalidParameter
+
+#: A page language: German (default) or English.
+Lang = Literal["de", "en"]
 
 #: The largest value a PostgreSQL ``bigint`` holds.
 BIGINT_MAX = 2**63 - 1

@@ -34,7 +34,7 @@ from buergergis.db import cluster, standby
 from buergergis.db.engine import make_engine
 from buergergis.db.migrate import upgrade
 from buergergis.settings import PROJECT_ROOT, Settings, load_settings
-from buergergis.tiles.service import TileSpec
+from buergergis.tiles.provider import TileSpec
 from buergergis.web.caching import make_etag
 from tests.server_support import free_port
 

@@ -30,7 +30,7 @@ from buergergis.db.threadconn import ThreadConnections
 from buergergis.errors import ClusterError
 from buergergis.settings import Settings, load_settings
 from buergergis.store.catalog import get_layer
-from buergergis.tiles.service import TileSpec
+from buergergis.tiles.provider import TileSpec
 from tests.tiles_support import TileLayers, load_tile_layers, tile_covering_grid
 
 
@@ -216,7 +216,7 @@ def test_versioned_tile_urls_are_immutable_and_private_tiles_unreachable(
     with engine.connect() as conn:
         pversion = get_layer(conn, private, include_private=True).version  # type: ignore[union-attr]
     assert client.get(f"/tiles/v/{private}@{pversion}/{z}/{x}/{y}.mvt").status_code == 404
-    from buergergis.tiles.service import PRIVATE_DIR
+    from buergergis.tiles.provider import PRIVATE_DIR
 
     service = app.extensions["buergergis.tiles"]
     with engine.connect() as conn:

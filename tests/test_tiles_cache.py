@@ -18,7 +18,7 @@ from buergergis import create_app
 from buergergis.ingest.pipeline import load_layer
 from buergergis.settings import Settings, load_settings
 from buergergis.tiles.cache import CachedTile, TileCache, layer_key
-from buergergis.tiles.service import TileService
+from buergergis.tiles.provider import TileProvider
 from tests.tiles_support import (
     TileLayers,
     load_tile_layers,
@@ -51,8 +51,8 @@ def second_app(settings: Settings) -> Iterator[Flask]:
     app.extensions["buergergis"].engine.dispose()
 
 
-def service_of(app: Flask) -> TileService:
-    service: TileService = app.extensions["buergergis.tiles"]
+def service_of(app: Flask) -> TileProvider:
+    service: TileProvider = app.extensions["buergergis.tiles"]
     return service
 
 
@@ -190,10 +190,10 @@ def test_disabled_cache_writes_nothing_but_serves_tiles(
     disabled = load_settings(
         database_url=settings.database_url, var_dir=tmp_path, tile_cache_max_mb=0
     )
-    service = TileService(engine, disabled)
+    service = TileProvider(engine, disabled)
     records, public = service.resolve([layers.parcels])
     from buergergis.tiles.grid import TileAddress
-    from buergergis.tiles.service import TileSpec
+    from buergergis.tiles.provider import TileSpec
 
     tile = service.get(records, TileSpec((layers.parcels,), TileAddress(*tile_at(15)), "mvt"))
     assert public and tile.data and not tile.gzipped

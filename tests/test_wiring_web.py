@@ -12,8 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from buergergis.maps.services import past_query
 from buergergis.services import filters, opening
+from buergergis.services.on_map import past_query
 from tests.wiring_support import (
     BERLIN,
     PAST,

@@ -25,8 +25,8 @@ from buergergis.maps.elements import (
     PageSetup,
 )
 from buergergis.maps.layers import MapLayer, default_visible, draw_order
-from buergergis.maps.services import MapServices
 from buergergis.maps.view import MapView
+from buergergis.services.on_map import MapServices
 from buergergis.settings import HomeView
 
 #: Centre and extent of Hameln: the defaults of ``BUERGERGIS_HOME_CENTER``/``…_EXTENT``.

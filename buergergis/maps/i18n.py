@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from buergergis.values import Lang
 
-Lang = Literal["de", "en"]
+__all__ = ["Lang"]
 LANGS: tuple[Lang, ...] = ("de", "en")
 
 _DE: dict[str, str] = {

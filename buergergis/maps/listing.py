@@ -19,9 +19,9 @@ from buergergis.errors import InvalidParameter
 from buergergis.maps.build import FEATURE_ZOOM
 from buergergis.maps.i18n import Lang
 from buergergis.maps.layers import MapLayer
-from buergergis.maps.services import FilterOption, ListFilters
 from buergergis.maps.styling import class_color
 from buergergis.services.formatting import number
+from buergergis.services.on_map import FilterOption, ListFilters
 from buergergis.store.features_simple import TableQuery, TableRows
 from buergergis.store.services.queries import Where
 from buergergis.values import parse_int

@@ -25,7 +25,7 @@ from buergergis.ows.metadata import (
 from buergergis.store.catalog import LayerRecord
 from buergergis.tiles.cache import CachedTile, layer_key
 from buergergis.tiles.grid import ORIGIN_SHIFT, TileAddress
-from buergergis.tiles.service import TileService, TileSpec, versions_of
+from buergergis.tiles.provider import TileProvider, TileSpec, versions_of
 
 WMTS = "http://www.opengis.net/wmts/1.0"
 OWS = "http://www.opengis.net/ows/1.1"
@@ -189,7 +189,7 @@ class TileRequest:
         return cls(layer, style, matrix_set, TileAddress(numbers[0], numbers[2], numbers[1]))
 
 
-def tile_png(service: TileService, record: LayerRecord, tile: TileAddress, draw: DrawFn) -> bytes:
+def tile_png(service: TileProvider, record: LayerRecord, tile: TileAddress, draw: DrawFn) -> bytes:
     """The PNG of one WMTS tile: the map's raster tile, or a vector layer drawn by MapServer
     (with a border so symbols on tile edges are whole) and cached under the layer version."""
     if record.kind == "raster":

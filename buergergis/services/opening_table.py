@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import holidays
 from opening_hours import OpeningHours, State
@@ -27,8 +27,8 @@ from buergergis.services.opening import (
     holiday_calendar,
     to_berlin,
 )
+from buergergis.values import Lang
 
-Lang = Literal["de", "en"]
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _TEXTS: dict[str, dict[str, str]] = {
     "de": {

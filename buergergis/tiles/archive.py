@@ -1,6 +1,6 @@
 """Tile archives a city can put on any static host or CDN: PMTiles v3 and MBTiles 1.3.
 
-Tiles come from :class:`TileService` (so the cache is used and filled); empty tiles are left
+Tiles come from :class:`TileProvider` (so the cache is used and filled); empty tiles are left
 out (a missing tile is an empty tile in both formats). MVT is stored gzip-compressed, as both
 formats expect. The archive is written to a temporary file and renamed at the end, so a
 failed export never leaves a half-written archive under the target name.
@@ -23,8 +23,8 @@ from pmtiles.writer import Writer
 from buergergis.errors import InvalidParameter
 from buergergis.tiles import metadata
 from buergergis.tiles.cache import compress
+from buergergis.tiles.provider import TileProvider
 from buergergis.tiles.seed import TilePlan
-from buergergis.tiles.service import TileService
 
 _PMTILES_TYPES = {"mvt": TileType.MVT, "png": TileType.PNG, "webp": TileType.WEBP}
 _MBTILES_FORMATS = {"mvt": "pbf", "png": "png", "webp": "webp"}
@@ -40,7 +40,7 @@ class ExportResult:
 
 
 def export(
-    service: TileService,
+    service: TileProvider,
     plan: TilePlan,
     target: Path,
     progress: Callable[[int], None] | None = None,
@@ -61,7 +61,7 @@ def export(
     return result
 
 
-def _tiles(service: TileService, plan: TilePlan, progress: Callable[[int], None] | None):
+def _tiles(service: TileProvider, plan: TilePlan, progress: Callable[[int], None] | None):
     """(tile, stored bytes) in PMTiles tile-id order, non-empty only, MVT gzip-compressed."""
     records = list(plan.records)
     for tile in sorted(plan.tiles(), key=lambda t: zxy_to_tileid(t.z, t.x, t.y)):
@@ -75,7 +75,7 @@ def _tiles(service: TileService, plan: TilePlan, progress: Callable[[int], None]
 
 
 def _pmtiles(
-    service: TileService, plan: TilePlan, path: Path, progress: Callable[[int], None] | None
+    service: TileProvider, plan: TilePlan, path: Path, progress: Callable[[int], None] | None
 ) -> ExportResult:
     result = ExportResult(path)
     with open(path, "wb") as fh:
@@ -118,7 +118,7 @@ def _metadata(plan: TilePlan) -> dict[str, Any]:
 
 
 def _mbtiles(
-    service: TileService, plan: TilePlan, path: Path, progress: Callable[[int], None] | None
+    service: TileProvider, plan: TilePlan, path: Path, progress: Callable[[int], None] | None
 ) -> ExportResult:
     result = ExportResult(path)
     path.unlink(missing_ok=True)

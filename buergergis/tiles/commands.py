@@ -11,16 +11,18 @@ from buergergis.cli import Context, pass_ctx
 from buergergis.db.engine import make_engine
 from buergergis.tiles.archive import export
 from buergergis.tiles.grid import parse_bbox, parse_zoom_range
+from buergergis.tiles.provider import TileProvider, parse_layer_list
 from buergergis.tiles.seed import TilePlan, make_plan, seed
-from buergergis.tiles.service import TileService, parse_layer_list
 
 
-def _service(ctx: Context) -> TileService:
-    return TileService(make_engine(ctx.settings, application_name="buergergis-tiles"), ctx.settings)
+def _service(ctx: Context) -> TileProvider:
+    return TileProvider(
+        make_engine(ctx.settings, application_name="buergergis-tiles"), ctx.settings
+    )
 
 
 def _plan(
-    service: TileService, layers: str, zoom: str | None, bbox: str | None, fmt: str | None
+    service: TileProvider, layers: str, zoom: str | None, bbox: str | None, fmt: str | None
 ) -> TilePlan:
     records, _public = service.resolve(parse_layer_list(layers), lambda: True)
     return make_plan(

@@ -23,7 +23,7 @@ from buergergis.tiles.grid import (
     tms,
     zoom_limits,
 )
-from buergergis.tiles.service import MEDIA_TYPES, zoom_range
+from buergergis.tiles.provider import MEDIA_TYPES, zoom_range
 
 _OGC = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
 #: OGC API – Tiles conformance classes this service implements (tested in test_tiles_ogc.py).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from buergergis.tiles.grid import MAX_ZOOM, TMS_ID
-from buergergis.tiles.service import MEDIA_TYPES
+from buergergis.tiles.provider import MEDIA_TYPES
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}
 _COLLECTION = {"$ref": "#/components/parameters/collectionId"}

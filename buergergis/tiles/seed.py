@@ -15,7 +15,7 @@ from buergergis.errors import InvalidParameter
 from buergergis.store.catalog import LayerRecord
 from buergergis.tiles.grid import TileAddress, count_tiles, tiles_in
 from buergergis.tiles.metadata import union_bbox
-from buergergis.tiles.service import TileService, TileSpec, zoom_range
+from buergergis.tiles.provider import TileProvider, TileSpec, zoom_range
 
 MAX_TILES = 250_000
 
@@ -92,7 +92,7 @@ class SeedResult:
 
 
 def seed(
-    service: TileService,
+    service: TileProvider,
     plan: TilePlan,
     *,
     jobs: int = 2,

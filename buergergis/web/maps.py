@@ -31,15 +31,15 @@ from buergergis.maps.queries import (
     search_params,
     search_results,
 )
-from buergergis.maps.services import (
+from buergergis.maps.view import MapView, parse_lang, parse_view, query_string
+from buergergis.services import filters, holz
+from buergergis.services.on_map import (
     MapServices,
     filter_options,
     fixed_choices,
     list_filters,
     map_services,
 )
-from buergergis.maps.view import MapView, parse_lang, parse_view, query_string
-from buergergis.services import filters, holz
 from buergergis.store import features_simple, search
 from buergergis.store.catalog import LayerRecord, list_layers, require_layer
 from buergergis.store.services.queries import distinct_values

@@ -22,7 +22,7 @@ from buergergis.maps import sld
 from buergergis.maps.styling import geometry_class
 from buergergis.store.catalog import LayerRecord
 from buergergis.tiles import metadata
-from buergergis.tiles.service import parse_layer_list, versions_of
+from buergergis.tiles.provider import parse_layer_list, versions_of
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag
 from buergergis.web.tiles import PRIVATE_CACHE_CONTROL, base_url, may_see_private, tile_service

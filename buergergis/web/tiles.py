@@ -19,8 +19,8 @@ from buergergis.store.catalog import LayerRecord
 from buergergis.tiles import metadata
 from buergergis.tiles.grid import TMS_ID
 from buergergis.tiles.openapi import openapi_paths
-from buergergis.tiles.service import (
-    TileService,
+from buergergis.tiles.provider import (
+    TileProvider,
     TileSpec,
     parse_layer_list,
     parse_versioned_key,
@@ -46,7 +46,7 @@ _FORMATS_BY_ACCEPT = {
 def init_app(app: Flask) -> None:
     """One tile service per app; declare OGC API – Tiles in the OGC area's registry."""
     app_state = app.extensions["buergergis"]
-    service = TileService(app_state.engine, app_state.settings)
+    service = TileProvider(app_state.engine, app_state.settings)
     app.extensions["buergergis.tiles"] = service
     app.wsgi_app = CachedTiles(  # type: ignore[method-assign]
         app.wsgi_app, service, app_state.settings.tile_cache_control, app.url_map
@@ -82,9 +82,9 @@ def _ogc_landing_links(ogc_base: str) -> list[dict[str, Any]]:
     return metadata.landing_links(ogc_base.removesuffix("/ogc"))
 
 
-def tile_service() -> TileService:
+def tile_service() -> TileProvider:
     """The app's tile service."""
-    service: TileService = current_app.extensions["buergergis.tiles"]
+    service: TileProvider = current_app.extensions["buergergis.tiles"]
     return service
 
 

@@ -29,9 +29,9 @@ from werkzeug.wrappers import Request, Response
 
 from buergergis import metrics
 from buergergis.errors import BuergerGISError
-from buergergis.tiles.service import (
+from buergergis.tiles.provider import (
     Tile,
-    TileService,
+    TileProvider,
     TileSpec,
     check_request,
     parse_versioned_key,
@@ -71,7 +71,7 @@ class CachedTiles:
     """WSGI middleware: answers cache hits of public tiles, passes everything else on."""
 
     def __init__(
-        self, wsgi_app: WSGIApp, service: TileService, cache_control: str, url_map: Map
+        self, wsgi_app: WSGIApp, service: TileProvider, cache_control: str, url_map: Map
     ) -> None:
         self.wsgi_app = wsgi_app
         self.service = service

@@ -1,7 +1,8 @@
 """The city services on the city map and the list pages — plain data (no SQL, no Flask).
 
-* Which layer plays which service role (``BUERGERGIS_SERVICE_LAYERS``): Holzverkauf popups get
-  a "Kaufanfrage stellen" link for free lots, Bürgeramt popups fetch their opening status.
+* What each layer's ``service`` block means on the map (``catalog.service.Service``): layers
+  with a request form get a request link for the statuses that accept requests (Holzverkauf:
+  "Kaufanfrage stellen" for free lots), layers with opening hours fetch their opening status.
 * "Nothing past": layers with a hide-past rule (``services.filters.current_only``) are read
   from the OGC API with the equivalent CQL2 filter, so the map shows what the list shows. The
   OGC API itself keeps returning every feature; only the map asks for the filter.
@@ -21,13 +22,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from buergergis.maps.i18n import Lang
 from buergergis.services import config as service_config
 from buergergis.services import filters
 from buergergis.services.config import ServiceLayers
 from buergergis.services.holz import FREE, STATUS
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services.queries import Where
+from buergergis.values import Lang
 
 #: Roles whose map offers a "show only …" switch: attribute, value and the switch's text key.
 ONLY_SWITCH: Mapping[str, tuple[str, str, str]] = {

@@ -118,7 +118,7 @@ class Tile:
         return not self.data
 
 
-class TileService:
+class TileProvider:
     """Layers → tiles, through the versioned disk cache."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
