@@ -45,3 +45,33 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "buergergis.maps.probe -> flask" in result.stdout
+
+
+#: Where "service" may appear in a module path: the `service` block of a layer definition,
+#: the city-services domain, its SQL and migration, its citizen pages and their templates
+#: (issue 11 §5: one home, not five meanings; the staff pages are admin/dienste.py).
+SERVICE_HOMES = {
+    "buergergis/catalog/service.py",
+    "buergergis/services",
+    "buergergis/store/services",
+    "buergergis/db/migrations/versions/0004_services.py",
+    "buergergis/web/services.py",
+    "buergergis/web/services_support.py",
+    "buergergis/templates/services",
+}
+
+
+def test_city_services_have_one_home() -> None:
+    package = ROOT / "buergergis"
+    named = {
+        path.relative_to(ROOT).as_posix()
+        for path in package.rglob("*service*")
+        if "__pycache__" not in path.parts and path.suffix in ("", ".py")
+    }
+    strays = {
+        name
+        for name in named
+        if not any(name == home or name.startswith(home + "/") for home in SERVICE_HOMES)
+    }
+    assert strays == set(), f"'service' outside the city-services home: {sorted(strays)}"
+    assert "buergergis/services" in named  # the home itself exists (the test can see it)
