@@ -25,9 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyogrio
 import shapely
-from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 from pyproj import CRS
-from shapely.errors import GEOSException
 
 from buergergis.catalog.models import Source
 from buergergis.errors import LoadError
@@ -77,7 +75,7 @@ def open_batches(
     size = size or batch_size()
     report.format = src.format
     with ExitStack() as stack:
-        with _translated():
+        with read.reading_errors():
             if src.format == "csv":
                 batches = _sliced(read._read_csv(src.path, source, report), size, limit)
             else:
@@ -97,30 +95,11 @@ def open_batches(
 def _guarded(frames: Iterator[gpd.GeoDataFrame]) -> Iterator[gpd.GeoDataFrame]:
     """The batches, with reading errors translated (only errors of reading, not of writing)."""
     while True:
-        with _translated():
+        with read.reading_errors():
             frame = next(frames, None)
         if frame is None:
             return
         yield frame
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    """Reading errors (also while iterating) become a :class:`LoadError` with a clear reason."""
-    try:
-        yield
-    except LoadError:
-        raise
-    except NotImplementedError:
-        raise LoadError(
-            "Kurvengeometrien (z. B. CircularString) werden nicht unterstützt."
-        ) from None
-    except GEOSException as exc:
-        raise LoadError(
-            f"Geometrien nicht lesbar (nicht unterstützter Geometrietyp, z. B. TIN): {exc}"
-        ) from None
-    except (DataSourceError, DataLayerError, FieldError, GeometryError) as exc:
-        raise LoadError(f"Datei nicht lesbar: {read._clean(str(exc))}") from None
 
 
 def _sliced(frame: gpd.GeoDataFrame, size: int, limit: int | None) -> Batches:

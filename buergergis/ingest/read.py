@@ -6,6 +6,8 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,12 +34,19 @@ def read_vector(
 ) -> gpd.GeoDataFrame:
     """Read the whole source; unreadable data becomes a :class:`LoadError` with a clear reason."""
     report.format = src.format
-    try:
+    with reading_errors():
         if src.format == "csv":
             return _read_csv(src.path, source, report)
         if src.format == "shapefile":
             return _read_shapefile(src, source, workdir, report)
         return _read_ogr(_safe_path(src.path, (src.path,), workdir), source.layer, None, report)
+
+
+@contextmanager
+def reading_errors() -> Iterator[None]:
+    """Reading errors (also while iterating) become a :class:`LoadError` with a clear reason."""
+    try:
+        yield
     except LoadError:
         raise
     except NotImplementedError:
