@@ -91,19 +91,8 @@ def publish_upload(
         source = prepared.definition.source
         definition = new_definition(meta, prepared.columns.attributes, source)
         result = load_upload(settings, engine, upload, options, definition, actor, "publish")
-    counts = load_counts(result)
-    with engine.begin() as conn:
-        audit.record(
-            conn,
-            actor,
-            "publish",
-            layer_id=meta.id,
-            version=result.version,
-            counts=counts,
-            details={"file": upload.filename, "crs": decision.used or decision.detected},
-        )
-    discard(upload)
-    return ChangeResult(meta.id, result.version, "publish", counts)
+    details = {"file": upload.filename, "crs": decision.used or decision.detected}
+    return finish_change(engine, upload, actor, "publish", meta.id, result, details)
 
 
 def replace_layer(
@@ -130,19 +119,33 @@ def replace_layer(
         attributes = shown_in_order(base, hidden, prepared.columns.attributes)
         definition = replacement_definition(base, attributes, source)
         result = load_upload(settings, engine, upload, options, definition, actor, "replace")
-    counts = load_counts(result) | {"previous_count": record.feature_count}
+    details = {"file": upload.filename, "previous_version": record.version}
+    return finish_change(
+        engine, upload, actor, "replace", layer_id, result, details,
+        extra_counts={"previous_count": record.feature_count},
+    )  # fmt: skip
+
+
+def finish_change(
+    engine: Engine,
+    upload: Upload,
+    actor: str,
+    action: str,
+    layer_id: str,
+    result: LoadResult,
+    details: dict[str, Any],
+    *,
+    extra_counts: dict[str, Any] | None = None,
+) -> ChangeResult:
+    """After a load from an upload: audit the change, discard the upload, say what changed."""
+    counts = load_counts(result) | (extra_counts or {})
     with engine.begin() as conn:
         audit.record(
-            conn,
-            actor,
-            "replace",
-            layer_id=layer_id,
-            version=result.version,
-            counts=counts,
-            details={"file": upload.filename, "previous_version": record.version},
-        )
+            conn, actor, action, layer_id=layer_id, version=result.version, counts=counts,
+            details=details,
+        )  # fmt: skip
     discard(upload)
-    return ChangeResult(layer_id, result.version, "replace", counts)
+    return ChangeResult(layer_id, result.version, action, counts)
 
 
 def check_new_id(settings: Settings, engine: Engine, layer_id: str) -> None:

@@ -18,17 +18,16 @@ from buergergis.admin.publish import (
     ChangeResult,
     LayerMeta,
     check_new_id,
-    load_counts,
+    finish_change,
     load_upload,
     publish_upload,
     replace_layer,
 )
-from buergergis.admin.uploads import Upload, claimed, discard
+from buergergis.admin.uploads import Upload, claimed
 from buergergis.catalog.models import RasterLayer, RasterOptions, Source
 from buergergis.catalog.parse import parse_definition
 from buergergis.errors import DefinitionError, InvalidParameter
 from buergergis.settings import Settings
-from buergergis.store import audit
 from buergergis.store.catalog import LayerRecord
 
 
@@ -86,19 +85,8 @@ def publish_raster(
         raise InvalidParameter(exc.description.replace("Value error, ", "")) from None
     with claimed(upload):
         result = load_upload(settings, engine, upload, options, definition, actor, "publish")
-    counts = load_counts(result)
-    with engine.begin() as conn:
-        audit.record(
-            conn,
-            actor,
-            "publish",
-            layer_id=meta.id,
-            version=result.version,
-            counts=counts,
-            details={"file": upload.filename, "kind": "raster", "crs": result.report.source_crs},
-        )
-    discard(upload)
-    return ChangeResult(meta.id, result.version, "publish", counts)
+    details = {"file": upload.filename, "kind": "raster", "crs": result.report.source_crs}
+    return finish_change(engine, upload, actor, "publish", meta.id, result, details)
 
 
 def replace_raster(
@@ -115,19 +103,8 @@ def replace_raster(
     definition = base.model_copy(update={"source": _source(upload, options)})
     with claimed(upload):
         result = load_upload(settings, engine, upload, options, definition, actor, "replace")
-    counts = load_counts(result)
-    with engine.begin() as conn:
-        audit.record(
-            conn,
-            actor,
-            "replace",
-            layer_id=record.id,
-            version=result.version,
-            counts=counts,
-            details={"file": upload.filename, "previous_version": record.version},
-        )
-    discard(upload)
-    return ChangeResult(record.id, result.version, "replace", counts)
+    details = {"file": upload.filename, "previous_version": record.version}
+    return finish_change(engine, upload, actor, "replace", record.id, result, details)
 
 
 def replace_any(
