@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from buergergis.db import cluster
@@ -111,3 +111,26 @@ def gunicorn(
     finally:
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+def primary_outage(
+    settings: Settings, phase: list[str], recovered: Callable[[], bool], *, down_s: float = 3.0
+) -> None:
+    """Stop and restart the primary while load threads record statuses under ``phase[0]``.
+
+    Phases: ``before`` (1 s) → ``stopping`` → ``down`` (``down_s``) → ``starting`` → ``after``
+    (2 s, once ``recovered()`` holds; it must within 20 s of the restart).
+    """
+    time.sleep(1.0)
+    phase[0] = "stopping"
+    cluster.stop(settings)
+    phase[0] = "down"
+    time.sleep(down_s)
+    phase[0] = "starting"
+    cluster.start(settings)
+    deadline = time.monotonic() + 20
+    while not recovered():
+        assert time.monotonic() < deadline, "no recovery after the primary came back"
+        time.sleep(0.2)
+    phase[0] = "after"
+    time.sleep(2.0)

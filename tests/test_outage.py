@@ -9,7 +9,6 @@ the database disturbs no other test.
 from __future__ import annotations
 
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import pytest
 
 from buergergis.db import cluster
 from buergergis.settings import Settings
-from tests.server_support import gunicorn, own_cluster
+from tests.server_support import gunicorn, own_cluster, primary_outage
 
 #: Routes hit under load: pages, lists, search, OGC metadata, items, one item, tiles, services.
 ROUTES = (
@@ -114,18 +113,7 @@ def test_outage_under_load_is_503_and_logged_once(
     for worker in workers:
         worker.start()
     try:
-        time.sleep(1.0)
-        phase[0] = "stopping"
-        cluster.stop(outage_settings)
-        phase[0] = "down"
-        time.sleep(3.0)
-        phase[0] = "starting"
-        cluster.start(outage_settings)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and _status(url + "/ogc/collections")[0] != 200:
-            time.sleep(0.2)
-        phase[0] = "after"
-        time.sleep(2.0)
+        primary_outage(outage_settings, phase, lambda: _status(url + "/ogc/collections")[0] == 200)
     finally:
         stop.set()
         for worker in workers:
