@@ -1,0 +1,140 @@
+"""Every request to another authority passes here: allowed hosts only, a response size limit.
+
+:class:`Guard` is a ``urllib`` handler. It refuses a request to a host outside the allow-list
+before connecting (redirects included: urllib runs the handler again for the new address) and
+stops reading a response beyond the size limit. GetFeatureInfo uses it through
+:func:`opener`; MapProxy's shared opener gets it in :func:`guard_mapproxy`.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.error import URLError
+from urllib.parse import urlsplit
+
+from buergergis.errors import DefinitionError
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Allowed hosts (``host`` or ``host:port``), response size limit and timeout."""
+
+    allowed: frozenset[str]
+    max_bytes: int
+    timeout_s: float
+
+
+def host_allowed(url: str, allowed: frozenset[str]) -> bool:
+    """Whether ``url`` names an allowed host (entries ``host`` or ``host:port``)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or parts.scheme not in {"http", "https"}:
+        return False
+    return host in allowed or (parts.port is not None and f"{host}:{parts.port}" in allowed)
+
+
+def check_host(url: str, allowed: frozenset[str], origin: str) -> None:
+    """Refuse a definition whose service is not on the allow-list (German message)."""
+    if not host_allowed(url, allowed):
+        host = urlsplit(url).netloc or url[:60]
+        raise DefinitionError(
+            f"{origin}: Feld 'extern.url': Der Dienst-Host '{host}' ist nicht freigegeben. "
+            "Erlaubte Hosts stehen in BUERGERGIS_EXTERN_HOSTS"
+            + (f" (zurzeit: {', '.join(sorted(allowed))})." if allowed else " (zurzeit: keine).")
+        )
+
+
+class TooLarge(URLError):
+    """The upstream response is larger than the limit."""
+
+
+class _Capped:
+    """A response body that raises :class:`TooLarge` once more than ``limit`` bytes are read."""
+
+    def __init__(self, raw: Any, limit: int) -> None:
+        self._raw, self._limit, self._seen = raw, limit, 0
+
+    def _count(self, size: int) -> None:
+        self._seen += size
+        if self._seen > self._limit:
+            raise TooLarge(f"Antwort größer als {self._limit} Bytes")
+
+    def read(self, *args: Any) -> bytes:
+        data: bytes = self._raw.read(*args)
+        self._count(len(data))
+        return data
+
+    def read1(self, *args: Any) -> bytes:
+        data: bytes = self._raw.read1(*args)
+        self._count(len(data))
+        return data
+
+    def readline(self, *args: Any) -> bytes:
+        data: bytes = self._raw.readline(*args)
+        self._count(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        size: int = self._raw.readinto(buffer)
+        self._count(size)
+        return size
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+class Guard(urllib.request.BaseHandler):
+    """Allow-list before connecting, size limit while reading (the policy can be replaced)."""
+
+    handler_order = 100  # before urllib's own handlers
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        """Refuse hosts outside the allow-list (also after a redirect)."""
+        if not host_allowed(req.full_url, self.policy.allowed):
+            raise URLError(f"Host nicht freigegeben: {urlsplit(req.full_url).netloc}")
+        return req
+
+    https_request = http_request
+
+    def http_response(self, req: urllib.request.Request, response: Any) -> Any:
+        """Refuse a declared length over the limit; count the bytes of every other body."""
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > self.policy.max_bytes:
+            response.close()
+            raise TooLarge(f"Antwort größer als {self.policy.max_bytes} Bytes")
+        raw = getattr(response, "fp", None)
+        if raw is not None:
+            response.fp = _Capped(raw, self.policy.max_bytes)
+        return response
+
+    https_response = http_response
+
+
+def opener(policy: Policy) -> urllib.request.OpenerDirector:
+    """A urllib opener with the guard (no proxy from the environment, no cookies)."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), Guard(policy))
+
+
+_LOCK = threading.Lock()
+_MAPPROXY_GUARD: Guard | None = None
+
+
+def guard_mapproxy(policy: Policy) -> None:
+    """Put the guard into MapProxy's shared URL opener (once per process; a later call
+    replaces the policy, e.g. a second app in the same process)."""
+    global _MAPPROXY_GUARD
+    from mapproxy.client.http import create_url_opener
+
+    with _LOCK:
+        if _MAPPROXY_GUARD is None:
+            shared = create_url_opener(None, None, None, None)  # MapProxy's default opener
+            _MAPPROXY_GUARD = Guard(policy)
+            shared.add_handler(_MAPPROXY_GUARD)
+        else:
+            _MAPPROXY_GUARD.policy = policy
