@@ -14,23 +14,18 @@ safe because versions are never reused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 import psycopg
 from sqlalchemy import Engine
 
-from buergergis.db.threadconn import ThreadConnections
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.crs import Crs
 from buergergis.store.features import ItemsPage, ItemsQuery, build_count, build_item, build_items
-from buergergis.store.memo import RecordMemo
+from buergergis.store.memo import MemoDatabase
 
-T = TypeVar("T")
 _STATE = "SELECT version, public, kind FROM buergergis.layer WHERE id = %s"
 
 
-class FeatureDatabase:
+class FeatureDatabase(MemoDatabase):
     """Per-thread connections for feature queries plus the layer record memo."""
 
     def __init__(
@@ -45,18 +40,10 @@ class FeatureDatabase:
         """``replica_url``: a standby anonymous reads may use (:mod:`buergergis.db.replica`)."""
         # Server-side prepared statements were 2.5x slower here (the bbox expression is no
         # longer folded into a constant), so they stay off for feature queries.
-        self._db = ThreadConnections(
-            libpq_url,
-            application_name="buergergis-features",
-            timeout_ms=timeout_ms,
-            prepare_threshold=None,
-            replica_url=replica_url,
-            replica_retry_s=replica_retry_s,
-        )
-        self._memo = RecordMemo(engine)
-
-    def _run(self, work: Callable[[psycopg.Connection], T]) -> T:
-        return self._db.run(work, "Die Anfrage hat zu lange gedauert.")
+        super().__init__(
+            libpq_url, engine, timeout_ms, application_name="buergergis-features",
+            prepare_threshold=None, replica_url=replica_url, replica_retry_s=replica_retry_s,
+        )  # fmt: skip
 
     def layer(self, layer_id: str) -> LayerRecord | None:
         """A public, loaded vector layer at its current version (``None`` otherwise)."""
@@ -64,10 +51,6 @@ class FeatureDatabase:
         if row is None or not row[1] or row[2] != "vector" or row[0] <= 0:
             return None
         return self._memo.get(layer_id, int(row[0]))
-
-    def close(self) -> None:
-        """Close this thread's connection (tests, shutdown)."""
-        self._db.close()
 
     def items(self, layer: LayerRecord, query: ItemsQuery) -> ItemsPage:
         """One page of features."""

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
 
+import psycopg
 from sqlalchemy import Engine
 
+from buergergis.db.threadconn import ThreadConnections
 from buergergis.store.catalog import LayerRecord, get_layer
+
+T = TypeVar("T")
 
 
 class RecordMemo:
@@ -41,3 +47,41 @@ class RecordMemo:
             while len(self._memo) > self._size:
                 self._memo.popitem(last=False)
         return loaded
+
+
+class MemoDatabase:
+    """Base of the hot-path databases (features, tiles): one connection per thread
+    (:class:`ThreadConnections`: autocommit, statement timeout, no parallel workers, replica
+    for anonymous reads) plus the :class:`RecordMemo`."""
+
+    #: The message of a statement timeout (German, for the person waiting).
+    timeout_message = "Die Anfrage hat zu lange gedauert."
+
+    def __init__(
+        self,
+        libpq_url: str,
+        engine: Engine,
+        timeout_ms: int = 15000,
+        *,
+        application_name: str,
+        prepare_threshold: int | None = 5,
+        replica_url: str | None = None,
+        replica_retry_s: float = 2.0,
+    ) -> None:
+        """``replica_url``: a standby anonymous reads may use (:mod:`buergergis.db.replica`)."""
+        self._db = ThreadConnections(
+            libpq_url,
+            application_name=application_name,
+            timeout_ms=timeout_ms,
+            prepare_threshold=prepare_threshold,
+            replica_url=replica_url,
+            replica_retry_s=replica_retry_s,
+        )
+        self._memo = RecordMemo(engine)
+
+    def _run(self, work: Callable[[psycopg.Connection], T]) -> T:
+        return self._db.run(work, self.timeout_message)
+
+    def close(self) -> None:
+        """Close this thread's connection (tests, shutdown)."""
+        self._db.close()

@@ -16,19 +16,16 @@ are never reused, so a memoised record can never be stale.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import psycopg
 from sqlalchemy import Engine
 
-from buergergis.db.threadconn import ThreadConnections
 from buergergis.store.catalog import LayerRecord
-from buergergis.store.memo import RecordMemo
+from buergergis.store.memo import MemoDatabase
 from buergergis.tiles import vector
 
-T = TypeVar("T")
 _VERSIONS = "SELECT id, version, public FROM buergergis.layer WHERE id = ANY(%s)"
 
 
@@ -40,8 +37,10 @@ class LayerState:
     public: bool
 
 
-class TileDatabase:
+class TileDatabase(MemoDatabase):
     """Per-thread connection for versions and tiles, plus the record memo."""
+
+    timeout_message = "Die Kachel hat zu lange gedauert."
 
     def __init__(
         self,
@@ -53,17 +52,10 @@ class TileDatabase:
         replica_retry_s: float = 2.0,
     ) -> None:
         """``replica_url``: a standby anonymous reads may use (:mod:`buergergis.db.replica`)."""
-        self._db = ThreadConnections(
-            libpq_url,
-            application_name="buergergis-tiles",
-            timeout_ms=timeout_ms,
-            replica_url=replica_url,
-            replica_retry_s=replica_retry_s,
-        )
-        self._memo = RecordMemo(engine)
-
-    def _run(self, work: Callable[[psycopg.Connection], T]) -> T:
-        return self._db.run(work, "Die Kachel hat zu lange gedauert.")
+        super().__init__(
+            libpq_url, engine, timeout_ms, application_name="buergergis-tiles",
+            replica_url=replica_url, replica_retry_s=replica_retry_s,
+        )  # fmt: skip
 
     def lookup(self, layer_ids: Sequence[str]) -> dict[str, LayerState]:
         """Current version and visibility of the named layers (unknown ids are absent)."""
@@ -87,7 +79,3 @@ class TileDatabase:
         returned — callers key everything by ``record.version``, never by the looked-up one.
         """
         return self._memo.get(layer_id, version, include_private=True)
-
-    def close(self) -> None:
-        """Close this thread's connection (tests, shutdown)."""
-        self._db.close()
