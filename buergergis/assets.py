@@ -47,6 +47,13 @@ VENDOR: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("leaflet.awesome-markers.js", "leaflet.awesome-markers.css", "images"),
         "leaflet.awesome-markers",
     ),
+    # measuring on the city map (issue 16): drawing by geoman, geodesics by GeographicLib
+    (
+        "@geoman-io/leaflet-geoman-free/dist",
+        ("leaflet-geoman.min.js", "leaflet-geoman.css"),
+        "leaflet-geoman",
+    ),
+    ("geographiclib-geodesic", ("geographiclib-geodesic.min.js",), "geographiclib-geodesic"),
 )
 
 

@@ -31,6 +31,8 @@ VENDOR_JS: dict[str, str] = {
     "markerclusterjs": "vendor/leaflet.markercluster/leaflet.markercluster.js",
     "Control.Fullscreen.js": "vendor/leaflet.fullscreen/Control.FullScreen.js",
     "Control_locate_min_js": "vendor/leaflet.locatecontrol/L.Control.Locate.min.js",
+    "geoman": "vendor/leaflet-geoman/leaflet-geoman.min.js",
+    "geodesic": "vendor/geographiclib-geodesic/geographiclib-geodesic.min.js",
 }
 VENDOR_CSS: dict[str, str] = {
     "leaflet_css": "vendor/leaflet/leaflet.css",
@@ -41,6 +43,7 @@ VENDOR_CSS: dict[str, str] = {
     "markerclusterdefaultcss": "vendor/leaflet.markercluster/MarkerCluster.Default.css",
     "Control.FullScreen.css": "vendor/leaflet.fullscreen/Control.FullScreen.css",
     "Control_locate_min_css": "vendor/leaflet.locatecontrol/L.Control.Locate.min.css",
+    "geoman_css": "vendor/leaflet-geoman/leaflet-geoman.css",
 }
 #: Files loaded on demand by ``static/js/layers.js`` (vector tiles only).
 MAPLIBRE_JS = (

@@ -21,10 +21,12 @@ from buergergis.maps.elements import (
     CatalogLayer,
     LocalFullscreen,
     LocalLocateControl,
+    MapTools,
     PageMount,
     PageSetup,
 )
 from buergergis.maps.layers import MapLayer, default_visible, draw_order
+from buergergis.maps.tools import tool_texts
 from buergergis.maps.view import MapView
 from buergergis.services.on_map import MapServices
 from buergergis.settings import HomeView
@@ -207,6 +209,7 @@ def build_city_map(
     ).add_to(fmap)
     page = page_config(view, texts, "full", services)
     _add_layers(fmap, layers, shown, page, "page", services)
+    MapTools(tool_texts(view.lang)).add_to(fmap)  # measure and print (issue 16)
     return fmap
 
 

@@ -23,8 +23,15 @@ OWN_JS = {
     "page": "js/page.js",
     "embed": "js/embed.js",
     "access": "js/access.js",
+    "measure": "js/measure.js",
+    "print": "js/print.js",
 }
-OWN_CSS = {"base": "css/base.css", "map": "css/map.css", "embed": "css/embed.css"}
+OWN_CSS = {
+    "base": "css/base.css",
+    "map": "css/map.css",
+    "embed": "css/embed.css",
+    "tools": "css/tools.css",
+}
 
 
 def own_js(*names: str) -> list[tuple[str, str]]:
@@ -160,3 +167,27 @@ class PageMount(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "PageMount"
+
+
+class MapTools(JSCSSMixin, MacroElement):
+    """Measuring (geoman + GeographicLib, ``static/js/measure.js``) and the print dialog
+    (``static/js/print.js``) of the city map; the texts come in the page language."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            BGIS.mountMeasure({{ this._parent.get_name() }}, {{ this.texts|tojavascript }});
+            BGIS.mountPrint({{ this._parent.get_name() }}, {{ this.texts|tojavascript }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "MapTools"
+        self.texts = texts
+        self.default_js = [*links(("geoman", "geodesic"), VENDOR_JS), *own_js("measure", "print")]
+        self.default_css = [
+            *links(("geoman_css",), VENDOR_CSS),
+            ("bgis_tools_css", static_url(OWN_CSS["tools"])),
+        ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from buergergis.maps.printing import nice_length
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services import place_map as sql
 
@@ -51,11 +52,7 @@ class PlaceMap:
     @property
     def scale(self) -> tuple[float, str]:
         """Length of the scale bar in metres and its label (a round number)."""
-        target = self.half / 2.5
-        for metres in (2000, 1000, 500, 200, 100, 50):
-            if metres <= target:
-                return float(metres), f"{metres / 1000:g} km" if metres >= 1000 else f"{metres} m"
-        return 50.0, "50 m"
+        return nice_length(max(self.half / 2.5, 50.0))  # the print's rule (maps.printing)
 
     @property
     def unit(self) -> float:

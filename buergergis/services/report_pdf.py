@@ -8,23 +8,29 @@ the note that this is no official information.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 #: The base URL the HTML is rendered against; only ``/static/…`` below it is served.
 BASE_URL = "https://buergergis.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
+MEMORY_PREFIX = BASE_URL + "mem/"
 MEDIA_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
 
-def _fetcher(static_root: Path) -> Any:
-    """A WeasyPrint URL fetcher that serves ``static/`` files and nothing else."""
+def _fetcher(static_root: Path, resources: Mapping[str, tuple[bytes, str]]) -> Any:
+    """A WeasyPrint URL fetcher that serves ``static/`` files and the page's own in-memory
+    ``resources`` (below ``mem/``, e.g. the print's map picture) and nothing else."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     root = static_root.resolve()
 
     class StaticOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if url.startswith(MEMORY_PREFIX) and url[len(MEMORY_PREFIX) :] in resources:
+                data, media_type = resources[url[len(MEMORY_PREFIX) :]]
+                return URLFetcherResponse(url, data, headers={"Content-Type": media_type})
             if not url.startswith(STATIC_PREFIX):
                 raise ValueError(f"Für das PDF werden keine fremden Adressen geladen: {url[:80]}")
             path = (root / url[len(STATIC_PREFIX) :].split("?", 1)[0]).resolve()
@@ -41,9 +47,13 @@ def _fetcher(static_root: Path) -> Any:
     return StaticOnly()
 
 
-def render(html: str, static_root: Path) -> bytes:
-    """The PDF (A4) of a rendered HTML page of this server."""
+def render(
+    html: str, static_root: Path, resources: Mapping[str, tuple[bytes, str]] | None = None
+) -> bytes:
+    """The PDF of a rendered HTML page of this server (paper size from its CSS ``@page``);
+    ``resources`` maps names to (bytes, media type), linked as ``mem/<name>``."""
     from weasyprint import HTML  # imported on first use: it loads pango
 
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher(static_root))
+    fetcher = _fetcher(static_root, resources or {})
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     return bytes(document.write_pdf())

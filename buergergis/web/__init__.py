@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "buergergis.web.csw",
     "buergergis.web.maps",
     "buergergis.web.share",
+    "buergergis.web.printing",
     "buergergis.web.subscriptions",
     "buergergis.web.services",
     "buergergis.web.anfragen",

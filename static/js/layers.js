@@ -335,7 +335,7 @@
       return this._loading;
     },
     _onClick: function (e) {
-      if (BGIS.picking) return;  /* "Was gilt hier?" takes this click */
+      if (BGIS.picking || BGIS.measuring) return;  /* "Was gilt hier?" and measuring take this click */
       if (this.gl && BGIS.vectorTiles) BGIS.vectorTiles.click(this, e);
     },
   });
