@@ -4,7 +4,9 @@
 ``COPY … FROM STDIN`` open across the batches. Whatever needs the whole dataset is settled in
 the database afterwards: unique ids by the unique index (a German error naming a duplicate),
 the extent by ``ST_Extent``. The geometry column starts as the layer's single type and turns
-into its Multi type (``ST_Multi``) the moment a Multi geometry arrives.
+into its Multi type (``ST_Multi``) the moment a Multi geometry arrives. Polygon tables also get
+each feature's minimum clearance (``store.sql.CLEARANCE_COLUMN``) for the vector tiles' fast
+path (``tiles.vector``); the version report says so (``mvt_clearance``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from buergergis.errors import LoadError
 from buergergis.ingest import normalise
 from buergergis.ingest.attributes import SQL_TYPES, Columns
 from buergergis.store import versions
-from buergergis.store.sql import column, data_table, quote_ident
+from buergergis.store.sql import CLEARANCE_COLUMN, column, data_table, quote_ident
 
 
 @dataclass
@@ -117,11 +119,15 @@ class TableWriter:
         self.ids_as_gid: bool | None = None  # non-negative integer ids serve as gid
         self._stack = ExitStack()
         self._copy: Any = None
+        #: Polygon layers store each feature's minimum clearance (metres) for the tiles.
+        self.clearance = family == "Polygon"
 
     def __enter__(self) -> TableWriter:
         cols = ["gid bigint NOT NULL", "fid text NOT NULL"]
         cols += [f"{column(a.name)} {SQL_TYPES[a.type]}" for a in self.attributes]
         cols.append(f"geom geometry({self.geometry_type}, {self.srid}) NOT NULL")
+        if self.clearance:
+            cols.append(f"{CLEARANCE_COLUMN} double precision")
         self.conn.execute(text(f"CREATE TABLE {data_table(self.table)} ({', '.join(cols)})"))
         return self
 
@@ -132,6 +138,7 @@ class TableWriter:
     def _open(self) -> Any:
         if self._copy is None:
             names = ["gid", "fid", *[column(a.name) for a in self.attributes], "geom"]
+            names += [CLEARANCE_COLUMN] if self.clearance else []
             sql = f"COPY {data_table(self.table)} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
             raw = self.conn.connection.driver_connection
             assert raw is not None
@@ -163,6 +170,10 @@ class TableWriter:
             arrays[attr.name] = pa.array(values, _ARROW_TYPES[attr.type], from_pandas=True)
         wkb = shapely.to_wkb(geoms, hex=False, include_srid=False)  # hex=True is far slower
         arrays["geom"] = pa.array([b.hex() for b in wkb], pa.string())
+        if self.clearance:  # inf (no clearance defined) and NaN are stored as NULL
+            clearance = shapely.minimum_clearance(geoms)
+            clearance[~np.isfinite(clearance)] = np.nan
+            arrays["mvt-clearance"] = pa.array(clearance, pa.float64(), from_pandas=True)
         buffer = io.BytesIO()
         pacsv.write_csv(pa.table(arrays), buffer, _CSV_OPTIONS)
         self._open().write(buffer.getbuffer())
@@ -261,5 +272,5 @@ def stats(
         bbox=bbox,
         storage_srid=writer.srid,
         checksum=checksum,
-        report=report,
+        report={**report, "mvt_clearance": writer.clearance},
     )

@@ -93,7 +93,7 @@ def _layer_metadata(record: LayerRecord) -> list[tuple[str, str]]:
         ("wms_attribution_title", d.attribution),
         ("wms_include_items", "all"),
         ("gml_include_items", "all"),
-        ("gml_exclude_items", "gid"),
+        ("gml_exclude_items", "gid,mvt-clearance"),  # store.sql.CLEARANCE_COLUMN
         ("wms_enable_request", "*"),
     ]
 

@@ -12,6 +12,10 @@ _TABLE = re.compile(r"^[a-z][a-z0-9_-]*__v[0-9]+$")
 
 DATA_SCHEMA = "layerdata"
 VIEW_SCHEMA = "layers"
+#: Polygon version tables: each feature's minimum clearance in metres (``shapely.minimum_clearance``,
+#: computed while loading), so tiles can tell which features survive snapping to the tile grid
+#: unchanged in topology. The name lies outside the attribute pattern: it never clashes with one.
+CLEARANCE_COLUMN = '"mvt-clearance"'
 
 
 def quote_ident(name: str) -> str:

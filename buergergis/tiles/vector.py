@@ -17,6 +17,14 @@ Two things keep tiles cheap without visible change:
 * **Simplification at low zooms.** Lines and polygons are simplified in the storage CRS with
   half an MVT unit as tolerance — less than MVT's own integer rounding — when that tolerance
   is at least ``SIMPLIFY_MIN_M`` metres.
+* **No clipping and repair where none is needed.** For polygons, ``ST_AsMVTGeom`` always runs
+  wagyu (clip and make valid) — half the time of a dense tile. A polygon that lies inside the
+  buffered tile and whose minimum clearance (stored per feature at load time,
+  ``store.sql.CLEARANCE_COLUMN``) exceeds :data:`SNAP_SAFE_UNITS` MVT units cannot change its
+  topology when each vertex moves by at most √½ unit in snapping: it goes straight to tile
+  units (one ``ST_Affine``), is snapped to the integer grid and oriented as MVT wants. Every
+  other feature still takes ``ST_AsMVTGeom``. Same vertices, same rings: only where a ring
+  starts may differ. Measured on the dense z14 tile of 200,000 parcels: 24 instead of 43 ms.
 """
 
 from __future__ import annotations
@@ -32,11 +40,14 @@ from pyproj import Transformer
 
 from buergergis.catalog.models import Attribute
 from buergergis.store.catalog import LayerRecord
-from buergergis.store.sql import column, data_table
+from buergergis.store.sql import CLEARANCE_COLUMN, column, data_table
 from buergergis.tiles.grid import BUFFER, EXTENT, TileAddress, intersects, lonlat_to_3857
 
 AFFINE_MAX_ERROR = 1.0
 SIMPLIFY_MIN_M = 0.5
+#: Minimum clearance (in MVT units) a polygon needs for the fast path: snapping moves two
+#: vertices towards each other by at most √2 units, so 2 units keep every ring simple.
+SNAP_SAFE_UNITS = 2.0
 
 _ENVELOPE = (
     "ST_TileEnvelope(CAST(%(z)s AS integer), CAST(%(x)s AS integer), CAST(%(y)s AS integer))"
@@ -95,6 +106,38 @@ def affine_fit(tile: TileAddress, srid: int) -> tuple[float, ...] | None:
     return tuple(float(v) for v in (cx[0], cx[1], cy[0], cy[1], cx[2], cy[2]))
 
 
+@dataclass(frozen=True)
+class SnapPath:
+    """Parameters of the fast path: storage CRS → MVT units, and where it may be used."""
+
+    affine: tuple[float, ...]  #: ``(a, b, d, e, xoff, yoff)`` storage CRS → tile units (y down)
+    inner: tuple[float, float, float, float]  #: box (storage CRS) inside the buffered tile
+    min_clearance_m: float  #: minimum clearance (metres) for snapping without repair
+
+
+def snap_path(tile: TileAddress, fit: tuple[float, ...]) -> SnapPath:
+    """The fast path of a tile from its affine fit (storage CRS → EPSG:3857)."""
+    a, b, d, e, xoff, yoff = fit
+    minx, _miny, maxx, maxy = tile.bounds_3857()
+    k = EXTENT / (maxx - minx)
+    linear = np.array([[k * a, k * b], [-k * d, -k * e]])
+    offset = np.array([k * (xoff - minx), k * (maxy - yoff)])
+    # The buffered tile, one unit smaller, back in the storage CRS: a slightly turned square;
+    # the box between its two inner x and y values lies inside it.
+    edge = BUFFER - 1
+    corners = [(-edge, -edge), (EXTENT + edge, -edge), (EXTENT + edge, EXTENT + edge)]
+    corners.append((-edge, EXTENT + edge))
+    inverse = np.linalg.inv(linear)
+    xs, ys = zip(*(inverse @ (np.array(c) - offset) for c in corners), strict=True)
+    sx, sy = sorted(xs), sorted(ys)
+    shrink = float(np.linalg.svd(linear, compute_uv=False).min())  # units per metre at least
+    return SnapPath(
+        affine=(*(float(v) for v in linear.ravel()), float(offset[0]), float(offset[1])),
+        inner=(float(sx[1]), float(sy[1]), float(sx[2]), float(sy[2])),
+        min_clearance_m=SNAP_SAFE_UNITS / shrink,
+    )
+
+
 def simplify_tolerance(tile: TileAddress) -> float:
     """Half an MVT unit in ground metres at the tile's latitude (0 = do not simplify)."""
     unit = tile.size_m / EXTENT * math.cos(math.radians(tile.centre_latitude()))
@@ -145,13 +188,37 @@ def _geometry(record: LayerRecord, fit: tuple[float, ...] | None, simplify: bool
     return f"ST_Transform({geom}, 3857)"
 
 
-def _layer_sql(record: LayerRecord, i: int, fit: tuple[float, ...] | None, simplify: bool) -> str:
+def uses_snap_path(record: LayerRecord) -> bool:
+    """Polygon layers whose version table holds the minimum clearance of every feature."""
+    polygons = (record.geometry_type or "").endswith("Polygon")
+    return polygons and bool(record.report.get("mvt_clearance")) and bool(record.data_table)
+
+
+def _tile_geometry(
+    record: LayerRecord, i: int, fit: tuple[float, ...] | None, simplify: bool, snap: bool
+) -> str:
+    exact = (
+        f"ST_AsMVTGeom({_geometry(record, fit, simplify)}, {_ENVELOPE}, {EXTENT}, {BUFFER}, true)"
+    )
+    if not snap:
+        return exact
+    inner = f"ST_MakeEnvelope(%(ix0)s, %(iy0)s, %(ix1)s, %(iy1)s, %(srid{i})s)"
+    to_units = "ST_Affine(geom, %(ua)s, %(ub)s, %(ud)s, %(ue)s, %(ux)s, %(uy)s)"
+    return (
+        f"CASE WHEN {CLEARANCE_COLUMN} >= %(min_clearance)s AND geom @ {inner}"
+        f" THEN ST_ForcePolygonCCW(ST_SnapToGrid({to_units}, 1)) ELSE {exact} END"
+    )
+
+
+def _layer_sql(
+    record: LayerRecord, i: int, fit: tuple[float, ...] | None, simplify: bool, snap: bool
+) -> str:
     columns = ", ".join(["gid", "fid", *(_value(a) for a in record.attributes)])
-    geom = _geometry(record, fit, simplify)
+    geom = _tile_geometry(record, i, fit, simplify, snap)
     # Identifiers come from store.sql (validated, quoted); all values are bind parameters.
     return (
         f"(SELECT COALESCE(ST_AsMVT(t, CAST(%(name{i})s AS text), {EXTENT}, 'geom', 'gid'), ''::bytea)"  # noqa: S608
-        f" FROM (SELECT {columns}, ST_AsMVTGeom({geom}, {_ENVELOPE}, {EXTENT}, {BUFFER}, true) AS geom"
+        f" FROM (SELECT {columns}, {geom} AS geom"
         f" FROM {source_relation(record)}"
         f" WHERE geom && ST_MakeEnvelope(%(x0_{i})s, %(y0_{i})s, %(x1_{i})s, %(y1_{i})s, %(srid{i})s))"
         " AS t)"
@@ -164,12 +231,17 @@ def build_query(records: list[LayerRecord], tile: TileAddress) -> TileQuery:
     parts: list[str] = []
     tolerance = simplify_tolerance(tile)
     fit = affine_fit(tile, records[0].storage_srid or 0) if records else None
+    # Only on full-resolution geometry: a simplified ring may no longer be simple.
+    snap = snap_path(tile, fit) if fit is not None and tolerance == 0 else None
+    snapped = False
     for i, record in enumerate(records):
         box = filter_bbox(record, tile)
         if box is None:
             continue
         layer_fit = fit if record.storage_srid == records[0].storage_srid else None
-        parts.append(_layer_sql(record, i, layer_fit, tolerance > 0))
+        layer_snap = snap is not None and layer_fit is not None and uses_snap_path(record)
+        snapped = snapped or layer_snap
+        parts.append(_layer_sql(record, i, layer_fit, tolerance > 0, layer_snap))
         params.update({f"name{i}": record.id, f"srid{i}": record.storage_srid})
         params.update(dict(zip((f"x0_{i}", f"y0_{i}", f"x1_{i}", f"y1_{i}"), box, strict=True)))
     if not parts:
@@ -178,6 +250,10 @@ def build_query(records: list[LayerRecord], tile: TileAddress) -> TileQuery:
         params["tolerance"] = tolerance
     if fit is not None:
         params.update(dict(zip(("fa", "fb", "fd", "fe", "fx", "fy"), fit, strict=True)))
+    if snapped and snap is not None:
+        params.update(dict(zip(("ua", "ub", "ud", "ue", "ux", "uy"), snap.affine, strict=True)))
+        params.update(dict(zip(("ix0", "iy0", "ix1", "iy1"), snap.inner, strict=True)))
+        params["min_clearance"] = snap.min_clearance_m
     return TileQuery(f"SELECT {' || '.join(parts)}", params)
 
 
