@@ -1,8 +1,10 @@
 """One exception hierarchy for BürgerGIS, mapped to HTTP in exactly one place.
 
 Every error carries an HTTP status, a machine-readable ``code`` and a message a person
-understands. The JSON body is always ``{"code": ..., "description": ...}`` (the OGC API
-exception shape), optionally with ``details``.
+understands – German, and where citizens meet the error also English (``description_en``;
+``web/errors.py`` picks it for pages in English and for requests with ``lang=en``). The JSON
+body is always ``{"code": ..., "description": ...}`` (the OGC API exception shape), optionally
+with ``details``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,21 @@ class BuergerGISError(Exception):
     status: int = 500
     code: str = "ServerError"
 
-    def __init__(self, description: str, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        *,
+        details: dict[str, Any] | None = None,
+        description_en: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.description = description
+        self.description_en = description_en
         self.details = details or {}
+
+    def message(self, lang: str) -> str:
+        """The message in ``lang``: English where one was given, else German."""
+        return (self.description_en if lang == "en" else None) or self.description
 
     def to_dict(self) -> dict[str, Any]:
         """The one JSON error body."""
@@ -92,7 +105,10 @@ class DatabaseUnavailable(Unavailable):
         self,
         description: str = "Die Datenbank ist gerade nicht erreichbar. Bitte später erneut versuchen.",
     ) -> None:
-        super().__init__(description)
+        super().__init__(
+            description,
+            description_en="The database cannot be reached right now. Please try again later.",
+        )
 
 
 class QueryTimeout(Unavailable):
@@ -100,8 +116,11 @@ class QueryTimeout(Unavailable):
 
     code = "Timeout"
 
-    def __init__(self, description: str = "Die Anfrage hat zu lange gedauert.") -> None:
-        super().__init__(description)
+    default = "Die Anfrage hat zu lange gedauert."
+
+    def __init__(self, description: str = default) -> None:
+        english = "The request took too long." if description == self.default else None
+        super().__init__(description, description_en=english)
 
 
 class DefinitionError(BuergerGISError):

@@ -145,3 +145,42 @@ def test_every_definition_field_is_documented() -> None:
     for model in (VectorLayer, RasterLayer, Source, Attribute, Style, Temporal, RasterOptions):
         for name in model.model_fields:
             assert f"`{name}`" in docs, f"Feld {name} fehlt in docs/layers.md"
+
+
+def test_unit_of_numbers_is_optional_short_and_validated() -> None:
+    attributes = [
+        {"name": "preis", "type": "float", "title": "Preis je Raummeter", "unit": "€"},
+        {"name": "menge", "type": "float", "unit": "rm", "unit_en": "stacked m³"},
+        {"name": "km", "type": "integer", "unit": "km"},
+        {"name": "name"},
+    ]
+    layer = parse_definition({**MINIMAL, "attributes": attributes})
+    assert isinstance(layer, VectorLayer) and layer.attributes
+    preis, menge, km, name = layer.attributes
+    assert (preis.unit_in("de"), preis.unit_in("en")) == ("€", "€")
+    assert (menge.unit_in("de"), menge.unit_in("en")) == ("rm", "stacked m³")
+    assert km.unit == "km" and name.unit is None and name.unit_in("en") is None
+    # a stored definition from before units (the catalog keeps definitions as JSON) still parses
+    stored = json.loads(json.dumps(layer.model_dump(mode="json", exclude_none=True)))
+    for attr in stored["attributes"]:
+        attr.pop("unit", None), attr.pop("unit_en", None)
+    old = parse_definition(stored, "catalog:kitas")
+    assert isinstance(old, VectorLayer) and old.attributes
+    assert all(a.unit is None for a in old.attributes)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "fragment"),
+    [
+        ({"name": "name", "type": "text", "unit": "€"}, "nur für Zahlen"),
+        ({"name": "p", "type": "float", "unit": "x" * 13}, "attributes.0.unit"),
+        ({"name": "p", "type": "float", "unit": "<b>"}, "attributes.0.unit"),
+        ({"name": "p", "type": "float", "unit": "2 €"}, "attributes.0.unit"),
+        ({"name": "p", "type": "float", "unit_en": "EUR"}, "unit_en nur zusammen mit unit"),
+        ({"name": "p", "type": "float", "unit": 5}, "attributes.0.unit"),
+    ],
+)
+def test_bad_units_are_refused_with_the_field(attribute: dict, fragment: str) -> None:
+    with pytest.raises(DefinitionError) as err:
+        parse_definition({**MINIMAL, "attributes": [attribute]}, "kitas.yaml")
+    assert fragment in err.value.description and "kitas.yaml" in err.value.description

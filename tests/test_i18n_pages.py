@@ -5,6 +5,7 @@ keeps the language."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -237,3 +238,74 @@ def test_nearest_open_office_json_in_english(
         f"/dienste/buergeramt/offen?lat={lat}&lon={lon}&at=2026-11-26T10:00"
     ).get_json()
     assert german["office"]["status"]["text"].startswith("Jetzt geöffnet – schließt ")
+
+
+# ---- domain messages of errors in English (one error path, web/errors.py) --------------------
+
+ERRORS = [
+    ("/liste/gibtsnicht", "Die Ebene 'gibtsnicht' gibt es nicht.", "There is no layer 'gibtsnicht'."),
+    ("/anfrage/holzverkauf/gibtsnicht", "Das Angebot 'gibtsnicht' gibt es nicht.",
+     "There is no offer 'gibtsnicht'."),
+    ("/mein-ort?adresse=Xylophonweg+999", "Die Adresse 'Xylophonweg 999' wurde nicht gefunden.",
+     "The address 'Xylophonweg 999' was not found."),
+    ("/mein-ort?lat=abc&lon=9.35", "eine Zahl zwischen -90 und 90 angeben", "a number between -90 and 90"),
+    ("/holzverkauf?status=weg", "'weg' ist nicht erlaubt", "'weg' is not allowed"),
+    ("/dienste/gibt-es-nicht", "ist nicht verfügbar", "is not available"),
+    ("/anfrage/bestaetigung/kaputt", "Dieser Bestätigungslink ist ungültig",
+     "This confirmation link is invalid"),
+    ("/gibt/es/nicht", "Nicht gefunden.", "The requested URL was not found on the server."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "german", "english"), ERRORS)
+def test_error_messages_of_citizen_pages_in_english(
+    client: FlaskClient, demo_layers: list[str], path: str, german: str, english: str
+) -> None:
+    joined = "&" if "?" in path else "?"
+    page = client.get(path + joined + "lang=en", headers=HTML)
+    body = page.get_data(as_text=True)
+    assert 400 <= page.status_code < 500 and page.mimetype == "text/html", (path, page.status_code)
+    assert parse(body).lang == "en"
+    body = unescape(body)
+    assert english in body and german not in body, body
+    german_page = unescape(client.get(path, headers=HTML).get_data(as_text=True))
+    assert german in german_page and english not in german_page
+
+
+def test_json_errors_stay_german_unless_english_is_asked_for(
+    client: FlaskClient, demo_layers: list[str]
+) -> None:
+    path = "/mein-ort.json?adresse=Xylophonweg+999"
+    assert client.get(path).get_json()["description"] == (
+        "Die Adresse 'Xylophonweg 999' wurde nicht gefunden."
+    )
+    body = client.get(path + "&lang=en").get_json()
+    assert body == {"code": "NotFound", "description": "The address 'Xylophonweg 999' was not found."}
+    api = client.get("/ogc/collections/gibtsnicht?f=json").get_json()
+    assert api["description"] == "Die Ebene 'gibtsnicht' gibt es nicht."
+    english = client.get("/ogc/collections/gibtsnicht?f=json&lang=en").get_json()
+    assert english["description"] == "There is no layer 'gibtsnicht'."
+
+
+def test_refused_request_form_names_the_reason_in_english(
+    client: FlaskClient, engine: Engine, demo_layers: list[str]
+) -> None:
+    from tests.anfragen_support import form_data
+
+    with engine.connect() as conn:
+        fid = conn.execute(
+            text(
+                f"SELECT fid FROM {layer_view('holzverkauf')} WHERE status = 'frei' ORDER BY gid LIMIT 1"  # noqa: S608
+            )
+        ).scalar_one()
+    for lang, reason in (
+        ("en", "The form is incomplete (its security mark is missing). Please send it again."),
+        ("de", "Das Formular ist unvollständig (Sicherheitsmerkmal fehlt). Bitte erneut senden."),
+    ):
+        suffix = "?lang=en" if lang == "en" else ""
+        sent = client.post(f"/anfrage/holzverkauf/{fid}{suffix}", data=form_data("gefälscht"))
+        body = sent.get_data(as_text=True)
+        assert sent.status_code == 400 and 'data-testid="form-problem"' in body, body
+        problem = re.search(r'data-testid="form-problem"><p>([^<]+)</p>', body)
+        assert problem and problem.group(1) == reason, (lang, problem)
+        assert parse(body).lang == lang

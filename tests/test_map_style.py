@@ -318,18 +318,37 @@ def test_style_errors(client: FlaskClient, demo: list[str], url: str, status: in
     assert response.status_code == status
 
 
-def test_list_page_shows_a_status_badge_in_the_map_colour(
-    client: FlaskClient, demo: list[str]
+CAR_COLOURS = {"verfügbar": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
+#: The one badge markup (templates/_badge.html): an SVG dot whose fill is the class colour.
+BADGE = re.compile(
+    r'<span class="status-badge" data-color="(#[0-9a-f]{6})"><svg class="status-dot"[^>]*>'
+    r'<circle [^>]*fill="(#[0-9a-f]{6})"[^>]*/></svg>([^<]+)</span>'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "colours"),
+    [
+        ("/liste/holzverkauf?alle=1", STATUS_COLOURS),
+        ("/holzverkauf", STATUS_COLOURS),
+        ("/holzverkauf?lang=en", STATUS_COLOURS),
+        ("/liste/fahrzeugverkauf", CAR_COLOURS),
+        ("/dienste/fahrzeugverkauf", CAR_COLOURS),
+    ],
+)
+def test_list_and_service_pages_show_a_status_badge_in_the_map_colour(
+    client: FlaskClient, demo: list[str], path: str, colours: dict[str, str]
 ) -> None:
-    html = client.get("/liste/holzverkauf?alle=1").get_data(as_text=True)
-    badges = re.findall(
-        r'<span class="status-badge" style="--c: (#[0-9a-f]{6})">([^<]+)</span>', html
-    )
+    response = client.get(path)
+    assert response.status_code == 200, response.data
+    html = response.get_data(as_text=True)
+    badges = BADGE.findall(html)
     assert badges, "keine Statusplakette"
-    assert {text: colour for colour, text in badges} == {
-        text: STATUS_COLOURS[text] for _c, text in badges
-    }
-    assert {text for _c, text in badges} <= set(STATUS_COLOURS)
+    for marked, fill, text in badges:
+        assert marked == fill == colours[text], (text, fill)
+    assert len({text for _m, _f, text in badges}) >= 2  # more than one class on the page
+    # the same colours as on the map; no second mechanism (inline style, status-* classes)
+    assert 'style="--c' not in html and "status-frei" not in html
 
 
 def test_city_map_legend_lists_the_classes(client: FlaskClient, demo: list[str]) -> None:
@@ -461,6 +480,42 @@ def test_one_number_format_for_lists_pages_and_popups() -> None:
         assert fmt(value) == de
         assert format_value(value, "de", ("ja", "nein")).text == de
         assert format_value(value, "en", ("yes", "no")).text == en
+    # a unit follows after a no-break space; the sort key stays the number
+    cell = format_value(57550.0, "de", ("ja", "nein"), "€")
+    assert (cell.text, cell.sort_key) == ("57.550\u00a0€", "57550.0")
+    assert format_value(42.5, "en", ("yes", "no"), "stacked m³").text == "42.5\u00a0stacked m³"
+    assert (fmt(57550.0, "€"), fmt(57550.0, "€", "en")) == ("57.550\u00a0€", "57,550\u00a0€")
+    assert fmt(None, "€") == "" and format_value(None, "de", ("ja", "nein"), "€").text == ""
+    assert format_value(True, "de", ("ja", "nein"), "€").text == "ja"
+
+
+def test_units_on_list_pages_and_service_pages(client: FlaskClient, demo: list[str]) -> None:
+    """Every page a citizen reads shows "57.550 €" (no-break space), the column titles carry no
+    unit, and list pages still sort by the number (data-sort)."""
+    nbsp = "\u00a0"
+    html = client.get("/liste/fahrzeugverkauf").get_data(as_text=True)
+    prices = re.findall(r'<td data-sort="([0-9.]+)" data-label="Preis">\s*([^<]+?)\s*</td>', html)
+    assert prices, "keine Preise"
+    for key, text in prices:
+        assert text.endswith(nbsp + "€") and float(key) >= 0, text
+    assert re.search(r'data-label="Kilometerstand">\s*[0-9.]+' + nbsp + "km", html)
+    assert "Preis (€)" not in html
+    english = client.get("/liste/holzverkauf?lang=en&alle=1").get_data(as_text=True)
+    assert nbsp + "stacked m³<" in english and "Price per stacked m³" in english
+    lots = client.get("/holzverkauf").get_data(as_text=True)
+    assert re.search(r'data-label="Menge">[0-9.,]+' + nbsp + "rm</td>", lots)
+    assert re.search(r'data-label="Preis je Raummeter">[0-9.,]+' + nbsp + "€</td>", lots)
+    assert re.search(r'data-label="Fläche">[0-9.,]+' + nbsp + "ha</td>", lots)
+    lot_data = json.loads(re.search(r'id="lot-data">(.*?)</script>', lots, re.S).group(1))  # type: ignore[union-attr]
+    assert all(f["properties"]["preis_rm"].endswith(nbsp + "€") for f in lot_data)
+    assert {f["properties"]["@color"] for f in lot_data} <= set(STATUS_COLOURS.values())
+    lots_en = client.get("/holzverkauf?lang=en").get_data(as_text=True)
+    assert re.search(r'data-label="Volume">[0-9.,]+' + nbsp + "stacked m³</td>", lots_en)
+    cars = client.get("/dienste/fahrzeugverkauf").get_data(as_text=True)
+    assert re.search(r'data-label="Preis">[0-9.,]+' + nbsp + "€</td>", cars)
+    car = re.search(r'href="(/anfrage/fahrzeugverkauf/[^"]+)"', cars).group(1)  # type: ignore[union-attr]
+    form = client.get(car).get_data(as_text=True)
+    assert re.search(r"<dt>Preis</dt><dd>[0-9.,]+" + nbsp + "€</dd>", form)
 
 
 def test_upload_doctor_flags_data_outside_the_city(client: FlaskClient, editor: Any) -> None:

@@ -26,6 +26,8 @@ from buergergis.catalog.service import Service, check_service
 ID_PATTERN = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
 ID_MAX_LENGTH = 40
 ATTRIBUTE_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
+#: A unit after numbers: short, no digits at the start, no markup or control characters.
+UNIT_PATTERN = r"^[^\s\d<>&\"'`\x00-\x1f][^<>&\"'`\x00-\x1f]{0,11}$"
 
 #: Words used as route segments or reserved by the OGC API; a layer id must not be one.
 RESERVED_IDS = frozenset(
@@ -153,6 +155,15 @@ class Attribute(_Strict):
     type: AttributeType = Field(default="text")
     title: str | None = Field(default=None, description="German label.")
     title_en: str | None = Field(default=None, description="English label.")
+    unit: str | None = Field(
+        default=None,
+        pattern=UNIT_PATTERN,
+        description="Unit shown after the number for citizens, e.g. '€', 'rm', 'km', '€/rm' "
+        "(integer/float only; at most 12 characters).",
+    )
+    unit_en: str | None = Field(
+        default=None, pattern=UNIT_PATTERN, description="English unit; default: `unit`."
+    )
 
     @field_validator("name")
     @classmethod
@@ -161,10 +172,22 @@ class Attribute(_Strict):
             raise ValueError(f"'{value}' ist ein reservierter Spaltenname")
         return value
 
+    @model_validator(mode="after")
+    def _unit_for_numbers(self) -> Attribute:
+        if (self.unit or self.unit_en) and self.type not in ("integer", "float"):
+            raise ValueError("unit gibt es nur für Zahlen (type integer oder float)")
+        if self.unit_en and not self.unit:
+            raise ValueError("unit_en nur zusammen mit unit")
+        return self
+
     @property
     def label(self) -> str:
         """German label, falling back to the name."""
         return self.title or self.name
+
+    def unit_in(self, lang: str) -> str | None:
+        """The unit shown after values in ``lang`` (``None``: no unit)."""
+        return (self.unit_en if lang == "en" else None) or self.unit
 
 
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"

@@ -48,6 +48,7 @@ class Field:
     name: str
     label: str
     type: str
+    unit: str | None = None  # shown after numbers: "57.550 €"
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,10 @@ class MapLayer:
             },
             "icon": self.icon if self.is_point else None,
             "labelField": self.label_field,
-            "fields": [{"name": f.name, "label": f.label, "type": f.type} for f in self.fields],
+            "fields": [
+                {"name": f.name, "label": f.label, "type": f.type, "unit": f.unit}
+                for f in self.fields
+            ],
             "attribution": self.attribution,
             "license": self.license,
             "dataDate": self.data_date,
@@ -139,7 +143,7 @@ def _fields(definition: VectorLayer, lang: Lang) -> tuple[Field, ...]:
         if attr is None:
             continue
         label = (attr.title_en if lang == "en" else None) or attr.label
-        result.append(Field(name=name, label=label, type=attr.type))
+        result.append(Field(name=name, label=label, type=attr.type, unit=attr.unit_in(lang)))
     return tuple(result)
 
 

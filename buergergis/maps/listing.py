@@ -15,12 +15,13 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from buergergis.catalog.models import StyleByAttribute
 from buergergis.errors import InvalidParameter
 from buergergis.maps.build import FEATURE_ZOOM
 from buergergis.maps.i18n import Lang
-from buergergis.maps.layers import MapLayer
+from buergergis.maps.layers import Field, MapLayer
 from buergergis.maps.styling import class_color
-from buergergis.services.formatting import number
+from buergergis.services.formatting import number, with_unit
 from buergergis.services.on_map import FilterOption, ListFilters
 from buergergis.store.features_simple import TableQuery, TableRows
 from buergergis.store.services.queries import Where
@@ -148,8 +149,9 @@ class ListPage:
         return self.pages == 1 and not self.params.q
 
 
-def format_value(value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
-    """Human-readable text, a link for http(s) URLs, and a sort key."""
+def format_value(value: Any, lang: Lang, yes_no: tuple[str, str], unit: str | None = None) -> Cell:
+    """Human-readable text (numbers with their ``unit``), a link for http(s) URLs, and a sort
+    key (numbers sort by their value, never by the text with the unit)."""
     if value is None:
         return Cell("", None, "")
     if isinstance(value, bool):
@@ -161,7 +163,7 @@ def format_value(value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
         text = value.strftime("%d.%m.%Y") if lang == "de" else value.isoformat()
         return Cell(text, None, value.isoformat())
     if isinstance(value, int | float):
-        return Cell(number(value, lang), None, repr(value))
+        return Cell(with_unit(number(value, lang), unit), None, repr(value))
     if isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False)
         return Cell(text, None, text)
@@ -169,13 +171,19 @@ def format_value(value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
     return Cell(text, text if _URL.match(text) else None, text)
 
 
-def _cell(layer: MapLayer, name: str, value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
-    """A formatted cell; the attribute that colours the layer gets its class colour as badge."""
-    cell = format_value(value, lang, yes_no)
-    by = layer.by_attribute
+def badge(by: StyleByAttribute | None, name: str, value: Any) -> str | None:
+    """The colour of a status badge: the class colour of ``value`` when ``name`` is the
+    attribute that colours the layer (``style.by_attribute``), else ``None``. List pages and
+    the service pages (``/holzverkauf``, ``/dienste/…``) show it with ``templates/_badge.html``."""
     if by is None or by.attribute != name:
-        return cell
-    return replace(cell, badge=class_color(by, value))
+        return None
+    return class_color(by, value)
+
+
+def _cell(layer: MapLayer, column: Field, value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
+    """A formatted cell; the attribute that colours the layer gets its class colour as badge."""
+    cell = format_value(value, lang, yes_no, column.unit)
+    return replace(cell, badge=badge(layer.by_attribute, column.name, value))
 
 
 def columns(layer: MapLayer, params: ListParams, words: dict[str, str]) -> list[Column]:
@@ -221,7 +229,7 @@ def list_page(
     rows = [
         Row(
             fid=str(r["fid"]),
-            cells=[_cell(layer, f.name, r.get(f.name), lang, yes_no) for f in layer.fields],
+            cells=[_cell(layer, f, r.get(f.name), lang, yes_no) for f in layer.fields],
             map_url=map_url(layer, r, lang, filters.show_past),
             current=params.fid is not None and str(r["fid"]) == params.fid,
         )

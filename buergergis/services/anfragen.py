@@ -73,12 +73,17 @@ def offer(conn: Connection, record: LayerRecord, service: Service, fid: str) -> 
     """The feature of a form: 404 unknown, 409 when its status takes no requests."""
     values = requests.feature_values(conn, record.id, fid, _names(record, service))
     if values is None:
-        raise NotFound(f"Das Angebot '{fid[:60]}' gibt es nicht.")
+        raise NotFound(
+            f"Das Angebot '{fid[:60]}' gibt es nicht.",
+            description_en=f"There is no offer '{fid[:60]}'.",
+        )
     if not service.accepts(values):
         status = values.get(service.status.attribute) if service.status else None
         raise Conflict(
             f"„{fid[:60]}“ ist {status or 'nicht verfügbar'} und nimmt keine Anfragen an. "
-            "Bitte wählen Sie ein anderes Angebot."
+            "Bitte wählen Sie ein anderes Angebot.",
+            description_en=f"“{fid[:60]}” is {status or 'not available'} and takes no requests. "
+            "Please choose another offer.",
         )
     left = None
     if service.capacity:
@@ -93,7 +98,9 @@ def _count(conn: Connection, address: str, limits_: tuple[tuple[int, int], ...])
         if limits.hit(conn, f"anfrage:{address}:{window}", window) > allowed:
             raise TooManyRequests(
                 "Von Ihrem Anschluss kamen gerade sehr viele Anfragen. Ihre Angaben stehen noch "
-                "im Formular – bitte senden Sie es später erneut."
+                "im Formular – bitte senden Sie es später erneut.",
+                description_en="Very many requests came from your connection just now. Your "
+                "details are still in the form – please send it again later.",
             )
 
 
@@ -128,7 +135,10 @@ def submit(
     """Store the request with its mails (one transaction); raises a German 4xx when refused."""
     form = service.request
     if form is None:
-        raise NotFound(f"Für „{service.title}“ gibt es kein Anfrageformular.")
+        raise NotFound(
+            f"Für „{service.title}“ gibt es kein Anfrageformular.",
+            description_en=f"“{service.title}” has no request form.",
+        )
     data = _attachment(form, upload)
     secret = secrets.token_urlsafe(9)
     stored: str | None = None
@@ -137,14 +147,16 @@ def submit(
             if not requests.use_token(conn, token_hash(submission.token)):
                 raise Conflict(
                     "Dieses Formular wurde bereits abgeschickt. Ihre Anfrage ist gespeichert; "
-                    "für eine weitere Anfrage senden Sie das Formular bitte erneut."
+                    "für eine weitere Anfrage senden Sie das Formular bitte erneut.",
+                    description_en="This form has already been sent. Your request is stored; "
+                    "for another request please send the form again.",
                 )
             _count(conn, context.address, context.limits)
             requests.share_layer_lock(conn, record.id)
             requests.lock_feature(conn, record.id, fid)
             found = offer(conn, record, service, fid)
             if found.full and not service.waiting_list:
-                raise Conflict("Alle Plätze sind vergeben.")
+                raise Conflict("Alle Plätze sind vergeben.", description_en="All places are taken.")
             created = requests.insert(
                 conn,
                 _new_request(record, form, fid, submission, upload),
@@ -206,10 +218,15 @@ def confirmed(app_secret: str, token: str) -> tuple[int, str]:
     except (BadSignature, SignatureExpired):
         raise InvalidParameter(
             "Dieser Bestätigungslink ist ungültig oder abgelaufen. Ihre Anfrage ist davon nicht "
-            "betroffen; den Stand sehen Sie mit Vorgangsnummer und Kennwort unter /anfrage/status."
+            "betroffen; den Stand sehen Sie mit Vorgangsnummer und Kennwort unter /anfrage/status.",
+            description_en="This confirmation link is invalid or has expired. Your request is "
+            "not affected; see its status with reference number and password at /anfrage/status.",
         ) from None
     if not isinstance(value, dict) or not isinstance(value.get("id"), int):
-        raise InvalidParameter("Dieser Bestätigungslink ist ungültig.")
+        raise InvalidParameter(
+            "Dieser Bestätigungslink ist ungültig.",
+            description_en="This confirmation link is invalid.",
+        )
     return int(value["id"]), str(value.get("s", ""))
 
 
@@ -217,7 +234,10 @@ def get(conn: Connection, request_id: int) -> ServiceRequest:
     """One request (404 when it no longer exists)."""
     found = requests.get_request(conn, request_id)
     if found is None:
-        raise NotFound("Diese Anfrage gibt es nicht (mehr).")
+        raise NotFound(
+            "Diese Anfrage gibt es nicht (mehr).",
+            description_en="This request does not exist (any more).",
+        )
     return found
 
 
@@ -227,7 +247,9 @@ def lookup(conn: Connection, reference: str, secret: str) -> ServiceRequest:
     if found is None or not found[1] or not hmac.compare_digest(found[1], _hash(secret.strip())):
         raise NotFound(
             "Zu dieser Vorgangsnummer und diesem Kennwort gibt es keine Anfrage. Bitte prüfen Sie "
-            "Ihre Eingabe; nach Ablauf der Aufbewahrungsfrist werden Anfragen gelöscht."
+            "Ihre Eingabe; nach Ablauf der Aufbewahrungsfrist werden Anfragen gelöscht.",
+            description_en="There is no request with this reference number and password. Please "
+            "check your input; requests are deleted when their retention period ends.",
         )
     return found[0]
 

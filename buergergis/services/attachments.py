@@ -21,11 +21,20 @@ EOF_MARK = b"%%EOF"
 def check_pdf(data: bytes, max_mb: int) -> bytes:
     """The bytes when they are a PDF of at most ``max_mb`` MB; a German 400 otherwise."""
     if not data:
-        raise InvalidParameter("Bitte laden Sie Ihre Bewerbung als PDF-Datei hoch.")
+        raise InvalidParameter(
+            "Bitte laden Sie Ihre Bewerbung als PDF-Datei hoch.",
+            description_en="Please upload your application as a PDF file.",
+        )
     if len(data) > max_mb * 1024 * 1024:
-        raise InvalidParameter(f"Die Datei ist größer als {max_mb} MB. Bitte verkleinern.")
+        raise InvalidParameter(
+            f"Die Datei ist größer als {max_mb} MB. Bitte verkleinern.",
+            description_en=f"The file is larger than {max_mb} MB. Please make it smaller.",
+        )
     if not data.startswith(MAGIC) or EOF_MARK not in data[-2048:]:
-        raise InvalidParameter("Die Datei ist keine PDF-Datei. Bitte laden Sie ein PDF hoch.")
+        raise InvalidParameter(
+            "Die Datei ist keine PDF-Datei. Bitte laden Sie ein PDF hoch.",
+            description_en="The file is not a PDF file. Please upload a PDF.",
+        )
     return data
 
 

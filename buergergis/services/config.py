@@ -70,7 +70,10 @@ def require_service(record: LayerRecord) -> Service:
     """The service block of a loaded vector layer (404 with a German message otherwise)."""
     service = service_of(record) if record.loaded and record.kind == "vector" else None
     if service is None:
-        raise NotFound(f"'{record.id}' ist kein Bürgerdienst.")
+        raise NotFound(
+            f"'{record.id}' ist kein Bürgerdienst.",
+            description_en=f"'{record.id}' is not a city service.",
+        )
     return service
 
 
@@ -78,7 +81,10 @@ def require_form(record: LayerRecord) -> tuple[Service, RequestForm]:
     """The service and its request form (404 when the layer takes no requests)."""
     service = require_service(record)
     if service.request is None:
-        raise NotFound(f"Für „{service.title}“ gibt es kein Anfrageformular.")
+        raise NotFound(
+            f"Für „{service.title}“ gibt es kein Anfrageformular.",
+            description_en=f"“{service.title}” has no request form.",
+        )
     return service, service.request
 
 
@@ -129,7 +135,9 @@ def require_loaded(record: LayerRecord | None, role: str, layer_id: str) -> Laye
     if record is None or not record.loaded or record.kind != "vector":
         raise NotFound(
             f"Der Dienst „{TITLES.get(role, role)}“ ist nicht verfügbar: "
-            f"der Layer '{layer_id}' ist nicht geladen."
+            f"der Layer '{layer_id}' ist nicht geladen.",
+            description_en=f"The service “{TITLES.get(role, role)}” is not available: "
+            f"the layer '{layer_id}' is not loaded.",
         )
     check_schema(record, role)
     return record

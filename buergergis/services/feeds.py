@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
 from buergergis.catalog.models import VectorLayer
-from buergergis.services.formatting import fmt
+from buergergis.services.formatting import fmt, units
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services.changes import Change
 
@@ -64,12 +64,13 @@ def feed_info(record: LayerRecord, base_url: str) -> FeedInfo:
 def entry_html(info: FeedInfo, change: Change) -> str:
     """The entry content: a small definition list of the shown fields (values escaped)."""
     labels = {a.name: a.label for a in info.record.attributes}
+    shown_units = units(info.record.attributes)
     parts = []
     for name in info.fields:
         value = change.values.get(name)
         if value is None or value == "":
             continue
-        shown = escape(fmt(value))
+        shown = escape(fmt(value, shown_units.get(name)))
         if isinstance(value, str) and value.startswith(("https://", "http://")):
             shown = Markup('<a href="{0}">{0}</a>').format(value)
         parts.append(Markup("<dt>{}</dt><dd>{}</dd>").format(labels.get(name, name), shown))

@@ -66,11 +66,16 @@ def attribute_filters(
         if not value:
             continue
         if len(value) > MAX_FILTER_LENGTH:
-            raise InvalidParameter(f"Parameter '{name}': höchstens {MAX_FILTER_LENGTH} Zeichen.")
+            raise InvalidParameter(
+                f"Parameter '{name}': höchstens {MAX_FILTER_LENGTH} Zeichen.",
+                description_en=f"Parameter '{name}': at most {MAX_FILTER_LENGTH} characters.",
+            )
         allowed = config.choices(record, name)
         if allowed and value not in allowed:
             raise InvalidParameter(
-                f"Parameter '{name}': '{value}' ist nicht erlaubt (möglich: {', '.join(allowed)})."
+                f"Parameter '{name}': '{value}' ist nicht erlaubt (möglich: {', '.join(allowed)}).",
+                description_en=f"Parameter '{name}': '{value}' is not allowed "
+                f"(possible: {', '.join(allowed)}).",
             )
         where = where + equals(name, value, f"f{i}")
         chosen[name] = value

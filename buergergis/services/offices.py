@@ -77,10 +77,16 @@ def near(
 def one(conn: Connection, record: LayerRecord, fid: str, at: datetime | None) -> Office:
     """One service point with its status at ``at`` (map popups); German 400/404 otherwise."""
     if not fid:
-        raise InvalidParameter("Parameter 'id' fehlt: die Kennung einer Servicestelle.")
+        raise InvalidParameter(
+            "Parameter 'id' fehlt: die Kennung einer Servicestelle.",
+            description_en="Parameter 'id' missing: the identifier of a service point.",
+        )
     row = queries.feature(conn, record, fid, fields(record))
     if row is None:
-        raise NotFound(f"Die Servicestelle '{fid[:60]}' gibt es nicht.")
+        raise NotFound(
+            f"Die Servicestelle '{fid[:60]}' gibt es nicht.",
+            description_en=f"There is no service point '{fid[:60]}'.",
+        )
     return Office(row, evaluate(row, at))
 
 

@@ -80,6 +80,7 @@ class Report:
     map: place_map.PlaceMap | None = None
     ortsteile_layer: str | None = None
     note: str = NOTE
+    lot_record: LayerRecord | None = None  # the wood-lot layer (units of its values)
 
     @property
     def offices(self) -> list[tuple[Office, bool, bool]]:
@@ -109,11 +110,14 @@ def _float(args: Mapping[str, str], name: str, low: float, high: float) -> float
     except ValueError:
         raise InvalidParameter(
             f"Parameter '{name}': eine Zahl zwischen {low:g} und {high:g} angeben "
-            "(Dezimalgrad WGS84, z. B. lat=52.1035&lon=9.3575)."
+            "(Dezimalgrad WGS84, z. B. lat=52.1035&lon=9.3575).",
+            description_en=f"Parameter '{name}': a number between {low:g} and {high:g} "
+            "(decimal degrees WGS84, e.g. lat=52.1035&lon=9.3575).",
         ) from None
     if not low <= value <= high:
         raise InvalidParameter(
-            f"Parameter '{name}': {value:g} liegt nicht zwischen {low:g} und {high:g}."
+            f"Parameter '{name}': {value:g} liegt nicht zwischen {low:g} und {high:g}.",
+            description_en=f"Parameter '{name}': {value:g} is not between {low:g} and {high:g}.",
         )
     return value
 
@@ -124,7 +128,9 @@ def parse_point(args: Mapping[str, str]) -> Point:
     if missing:
         raise InvalidParameter(
             f"Parameter {' und '.join(repr(m) for m in missing)} fehlt: bitte einen Punkt "
-            "angeben (z. B. ?lat=52.1035&lon=9.3575)."
+            "angeben (z. B. ?lat=52.1035&lon=9.3575).",
+            description_en=f"Parameter {' and '.join(repr(m) for m in missing)} missing: please "
+            "give a point (e.g. ?lat=52.1035&lon=9.3575).",
         )
     return Point(lon=_float(args, "lon", -180, 180), lat=_float(args, "lat", -90, 90))
 
@@ -133,12 +139,21 @@ def find_address(conn: Connection, record: LayerRecord | None, query: str) -> Po
     """The best hit of the address layer for ``query`` (404 when none)."""
     query = query.strip()
     if not query or len(query) > MAX_ADDRESS:
-        raise InvalidParameter(f"Parameter 'adresse': 1 bis {MAX_ADDRESS} Zeichen.")
+        raise InvalidParameter(
+            f"Parameter 'adresse': 1 bis {MAX_ADDRESS} Zeichen.",
+            description_en=f"Parameter 'adresse': 1 to {MAX_ADDRESS} characters.",
+        )
     if record is None or not record.loaded:
-        raise NotFound("Eine Adresssuche gibt es hier noch nicht: bitte Koordinaten angeben.")
+        raise NotFound(
+            "Eine Adresssuche gibt es hier noch nicht: bitte Koordinaten angeben.",
+            description_en="There is no address search here yet: please give coordinates.",
+        )
     hits = search.search(conn, [record], query, 5)
     if not hits:
-        raise NotFound(f"Die Adresse '{query}' wurde nicht gefunden.")
+        raise NotFound(
+            f"Die Adresse '{query}' wurde nicht gefunden.",
+            description_en=f"The address '{query}' was not found.",
+        )
     best = hits[0]
     others = () if best.exact else tuple(h.label for h in hits[1:] if h.label != best.label)
     return Point(best.lon, best.lat, best.label, others, query, best.detail)
@@ -212,7 +227,8 @@ def build(
         if kita_record else []
     )  # fmt: skip
     open_office, nearest_office = offices.nearest_open(near), near[0] if near else None
-    lots = _lots(conn, _role(by_id, layers, "holzverkauf"), point)
+    lot_record = _role(by_id, layers, "holzverkauf")
+    lots = _lots(conn, lot_record, point)
     places = _places([nearest_office, open_office], kitas, lots)
     return Report(
         point=point,
@@ -227,6 +243,7 @@ def build(
             conn, point.lon, point.lat, places, ortsteile, _role(by_id, layers, "adressen")
         ),  # fmt: skip
         ortsteile_layer=ortsteile.id if ortsteile else None,
+        lot_record=lot_record,
     )
 
 

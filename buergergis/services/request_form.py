@@ -27,6 +27,8 @@ FORM_MAX_AGE = 4 * 3600
 NAME_MAX = 200
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ()/\-]{6,30}$")
+FOREIGN = "Anfragen von fremden Webseiten werden nicht angenommen."
+FOREIGN_EN = "Requests from other websites are not accepted."
 CONSENT = (
     "Ich bin einverstanden, dass die Stadt Hameln meine Angaben zur Bearbeitung dieser "
     "Anfrage speichert."
@@ -142,34 +144,44 @@ def check_token(secret: str, token: str | None, layer_id: str, fid: str) -> None
     except SignatureExpired:
         raise InvalidParameter(
             "Das Formular war zu lange geöffnet. Ihre Angaben stehen noch im Formular – "
-            "bitte senden Sie es erneut."
+            "bitte senden Sie es erneut.",
+            description_en="The form was open for too long. Your details are still in the form "
+            "– please send it again.",
         ) from None
     except BadSignature:
         raise InvalidParameter(
-            "Das Formular ist unvollständig (Sicherheitsmerkmal fehlt). Bitte erneut senden."
+            "Das Formular ist unvollständig (Sicherheitsmerkmal fehlt). Bitte erneut senden.",
+            description_en="The form is incomplete (its security mark is missing). "
+            "Please send it again.",
         ) from None
     if not isinstance(data, dict) or data.get("l") != layer_id or data.get("f") != fid:
-        raise InvalidParameter("Das Formular gehört zu einem anderen Angebot. Bitte neu laden.")
+        raise InvalidParameter(
+            "Das Formular gehört zu einem anderen Angebot. Bitte neu laden.",
+            description_en="The form belongs to another offer. Please reload the page.",
+        )
 
 
 def check_origin(headers: HeaderLookup, host_url: str) -> None:
     """Refuse cross-site POSTs (403); requests without these headers are left to the token."""
     site = (headers.get("Sec-Fetch-Site") or "").lower()
     if site and site not in {"same-origin", "none"}:
-        raise Forbidden("Anfragen von fremden Webseiten werden nicht angenommen.")
+        raise Forbidden(FOREIGN, description_en=FOREIGN_EN)
     origin = headers.get("Origin")
     if origin and origin != "null":
         own = urlsplit(host_url)
         theirs = urlsplit(origin)
         if (theirs.scheme, theirs.netloc) != (own.scheme, own.netloc):
-            raise Forbidden("Anfragen von fremden Webseiten werden nicht angenommen.")
+            raise Forbidden(FOREIGN, description_en=FOREIGN_EN)
 
 
 def validate(form: BaseRequestForm, secret: str, layer_id: str, fid: str) -> Submission | None:
     """The submission, or ``None`` with ``form.errors`` set; a 400 for token or honeypot."""
     check_token(secret, form.token.data, layer_id, fid)
     if (form.website.data or "").strip():
-        raise InvalidParameter("Die Anfrage konnte nicht angenommen werden.")
+        raise InvalidParameter(
+            "Die Anfrage konnte nicht angenommen werden.",
+            description_en="The request could not be accepted.",
+        )
     if not form.validate():
         return None
     data = form.data

@@ -115,10 +115,13 @@ def require_layer(
     )
     shown = layer_id[:60]
     if record is None or (loaded and not record.loaded):
-        raise NotFound(f"Die Ebene '{shown}' gibt es nicht.")
+        raise NotFound(
+            f"Die Ebene '{shown}' gibt es nicht.", description_en=f"There is no layer '{shown}'."
+        )
     if vector and record.kind != "vector":
         raise NotFound(
-            f"Die Ebene '{shown}' ist ein Rasterbild (keine Vektorebene) und hat keine Objekte."
+            f"Die Ebene '{shown}' ist ein Rasterbild (keine Vektorebene) und hat keine Objekte.",
+            description_en=f"The layer '{shown}' is an image (not a vector layer) without features.",
         )
     return record
 

@@ -21,7 +21,7 @@ from buergergis.services import anfragen, config, opening
 from buergergis.services import request_form as forms
 from buergergis.store.catalog import LayerRecord, require_layer
 from buergergis.web import state
-from buergergis.web.services_support import html_page, labels, no_store
+from buergergis.web.services_support import current_lang, html_page, labels, no_store
 
 bp = Blueprint("anfragen", __name__)
 
@@ -80,7 +80,8 @@ def form(layer_id: str, fid: str) -> ResponseReturnValue:
     except BuergerGISError as exc:
         if isinstance(exc, NotFound) or exc.status >= 500:
             raise
-        return _page(record, service, offer, filled, problem=exc.description, status=exc.status)
+        problem = exc.message(current_lang())
+        return _page(record, service, offer, filled, problem=problem, status=exc.status)
     token = anfragen.confirmation_token(_secret(), created)
     lang: dict[str, Any] = {"lang": "en"} if request.args.get("lang") == "en" else {}
     return redirect(url_for("anfragen.done", token=token, **lang), 303)
@@ -132,7 +133,7 @@ def status() -> Response:
             found = anfragen.lookup(conn, reference, secret)
         except NotFound as exc:
             page = html_page("services/anfrage_status.html", found=None, reference=reference,
-                             problem=exc.description)  # fmt: skip
+                             problem=exc.message(current_lang()))  # fmt: skip
             page.status_code = 404
             return no_store(page)
         record = require_layer(conn, found.layer_id, vector=True)

@@ -1,12 +1,13 @@
 """The one place where exceptions become HTTP responses.
 
 One table (:func:`problem_of`) turns every exception into a :class:`Problem` — status, code,
-German message a person understands, optional details and ``Retry-After``. The area of the
-request only decides the representation (:func:`representation`): the one JSON error body
-``{"code", "description"[, "details"]}`` for APIs, the staff error page under ``/admin``, the
-citizen error page for other HTML pages. Database outages are 503 with ``Retry-After`` and
-are logged once when the database goes away and once when it is back
-(:mod:`buergergis.db.health`), never as a traceback per request.
+German message a person understands (and its English version where the error has one),
+optional details and ``Retry-After``. The area of the request only decides the representation
+(:func:`representation`): the one JSON error body ``{"code", "description"[, "details"]}`` for
+APIs, the staff error page under ``/admin``, the citizen error page for other HTML pages. With
+``lang=en`` citizen pages and JSON bodies carry the English message (:func:`in_english`).
+Database outages are 503 with ``Retry-After`` and are logged once when the database goes away
+and once when it is back (:mod:`buergergis.db.health`), never as a traceback per request.
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ CSRF_MESSAGE = (
     "Das Formular ist abgelaufen oder unvollständig (CSRF-Schutz). "
     "Bitte die Seite neu laden und erneut senden."
 )
+CSRF_MESSAGE_EN = (
+    "The form has expired or is incomplete (CSRF protection). "
+    "Please reload the page and send it again."
+)
 SERVER_ERROR = "Interner Fehler. Bitte später erneut versuchen."
+SERVER_ERROR_EN = "Internal error. Please try again later."
 #: Seconds a client should wait after a 503 before it tries again.
 RETRY_AFTER = 5
 #: Paths whose errors are always JSON (APIs, feeds, tiles, machine endpoints).
@@ -55,13 +61,19 @@ JSON_SUFFIXES = (".json", ".atom", "/offen", ".mvt", ".pbf", ".png", ".webp")
 
 @dataclass(frozen=True)
 class Problem:
-    """What the client is told: status, code, German message, details, extra headers."""
+    """What the client is told: status, code, German message, details, extra headers, and the
+    English message where there is one (``description_en``)."""
 
     status: int
     code: str
     description: str
     details: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    description_en: str | None = None
+
+    def message(self, english: bool) -> str:
+        """The message to show: English when asked for and known, else German."""
+        return (self.description_en if english else None) or self.description
 
 
 def area() -> str:
@@ -80,14 +92,14 @@ def problem_of(exc: BaseException) -> Problem:
     if isinstance(exc, BuergerGISError):
         return _domain(exc)
     if isinstance(exc, CSRFError):
-        return Problem(400, "CSRFError", CSRF_MESSAGE)
+        return Problem(400, "CSRFError", CSRF_MESSAGE, description_en=CSRF_MESSAGE_EN)
     if isinstance(exc, HTTPException):
         return _http(exc)
     database = _database(exc)
     if database is not None:
         return database
     log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
-    return Problem(500, "ServerError", SERVER_ERROR)
+    return Problem(500, "ServerError", SERVER_ERROR, description_en=SERVER_ERROR_EN)
 
 
 def _domain(exc: BuergerGISError) -> Problem:
@@ -96,7 +108,9 @@ def _domain(exc: BuergerGISError) -> Problem:
         headers["WWW-Authenticate"] = 'Bearer realm="BuergerGIS"'
     if isinstance(exc, DatabaseUnavailable):
         OUTAGE.down(exc.__cause__ or exc)
-    return Problem(exc.status, exc.code, exc.description, exc.details or None, headers)
+    return Problem(
+        exc.status, exc.code, exc.description, exc.details or None, headers, exc.description_en
+    )
 
 
 def _http(exc: HTTPException) -> Problem:
@@ -108,7 +122,9 @@ def _http(exc: HTTPException) -> Problem:
         headers["Allow"] = ", ".join(sorted(allowed))
     if status == 429:
         headers["Retry-After"] = "60"
-    return Problem(status, type(exc).__name__, http_message(status), None, headers)
+    # Werkzeug's own English text, unless a view gave the exception a text of its own.
+    english = exc.description if exc.description == type(exc).description else None
+    return Problem(status, type(exc).__name__, http_message(status), None, headers, english)
 
 
 def _database(exc: BaseException) -> Problem | None:
@@ -140,6 +156,11 @@ def wants_json() -> bool:
     return not accept or not accept.accept_html or accept.best == "application/json"
 
 
+def in_english() -> bool:
+    """Whether the request asked for English (``lang=en``, as every citizen page keeps it)."""
+    return request.args.get("lang") == "en"
+
+
 def error_response(
     status: int, code: str, description: str, details: dict | None = None
 ) -> Response:
@@ -160,14 +181,13 @@ def representation(problem: Problem) -> Response:
         response = Response(body, status=problem.status, mimetype=media_type)
         response.headers["Cache-Control"] = "no-store"
     elif wants_json():
-        response = error_response(
-            problem.status, problem.code, problem.description, problem.details
-        )
+        description = problem.message(in_english() and area() != "admin")
+        response = error_response(problem.status, problem.code, description, problem.details)
     else:
-        template = "admin/error.html" if area() == "admin" else "error.html"
+        citizen = area() != "admin"
         html = render_template(
-            template, status=problem.status, description=problem.description,
-            details=problem.details,
+            "error.html" if citizen else "admin/error.html", status=problem.status,
+            description=problem.message(citizen and in_english()), details=problem.details,
         )  # fmt: skip
         response = Response(html, status=problem.status, mimetype="text/html")
         response.headers["Cache-Control"] = "no-store"

@@ -167,7 +167,10 @@ def offers(role: str) -> Response:
     with state().engine.connect() as conn:
         record = role_record(conn, role)
         if role not in list_pages([record]):
-            raise NotFound(f"Den Dienst '{role[:40]}' gibt es nicht.")
+            raise NotFound(
+                f"Den Dienst '{role[:40]}' gibt es nicht.",
+                description_en=f"There is no service '{role[:40]}'.",
+            )
         page = offer_page(conn, record, role, request.args)
     etag_parts = (filters.today(),) if page.hide_past else ()
     return cached([record], lambda: html_page("services/offers.html", page=page), *etag_parts)

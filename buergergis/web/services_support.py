@@ -17,10 +17,12 @@ from flask import Response, current_app, render_template, request
 from markupsafe import Markup
 from sqlalchemy import Connection
 
+from buergergis.catalog.models import StyleByAttribute, VectorLayer
+from buergergis.maps import listing
 from buergergis.maps.view import parse_lang
 from buergergis.services import config, filters, opening_table
 from buergergis.services.config import ServiceLayers
-from buergergis.services.formatting import fmt
+from buergergis.services.formatting import fmt, units
 from buergergis.services.holz import LOT_FIELDS, STATUS
 from buergergis.services.texts import Lang, form_error, texts, titles, tr
 from buergergis.store.catalog import LayerRecord, get_layer, list_layers
@@ -134,8 +136,11 @@ def html_page(template: str, **context: Any) -> Response:
         status_line=lambda status: opening_table.status_text(status, lang),
         form_error=lambda message: form_error(message, lang),
         tr=lambda text, **values: tr(text, lang, **values),
+        fmt=lambda value, unit=None: fmt(value, unit, lang),
+        units=lambda record: units(record.attributes, lang),
+        badge=badge,
     )  # fmt: skip
-    body = render_template(template, fmt=fmt, is_link=is_link, **context)
+    body = render_template(template, is_link=is_link, **context)
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = csp()
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -230,14 +235,34 @@ def offer_page(
     )  # fmt: skip
 
 
+def _by_attribute(record: LayerRecord) -> StyleByAttribute | None:
+    definition = record.definition
+    return definition.style.by_attribute if isinstance(definition, VectorLayer) else None
+
+
+def badge(record: LayerRecord, name: str, value: Any) -> str | None:
+    """The status badge colour of a cell (``maps.listing.badge``: as on the list pages)."""
+    return listing.badge(_by_attribute(record), name, value)
+
+
 def map_context(page: ListPage) -> dict[str, Any]:
-    """GeoJSON features for the small Leaflet map of a list page."""
+    """GeoJSON features for the small Leaflet map of a list page: values as the page shows
+    them (with units), ``@color`` the colour of the feature's class as on the city map."""
+    lang = current_lang()
+    shown = units(page.record.attributes, lang)
+    by = _by_attribute(page.record)
     features = [
         {
             "type": "Feature",
             "id": row.fid,
             "geometry": json.loads(row.geojson) if row.geojson else None,
-            "properties": {k: fmt(v) for k, v in row.values.items()} | {"fid": row.fid},
+            "properties": {k: fmt(v, shown.get(k), lang) for k, v in row.values.items()}
+            | {"fid": row.fid}
+            | (
+                {"@color": badge(page.record, by.attribute, row.values.get(by.attribute))}
+                if by
+                else {}
+            ),
         }
         for row in page.rows
     ]

@@ -73,11 +73,14 @@
     return (value < 0 && result !== '0' ? '-' : '') + result;
   };
 
+  /* A number is followed by its unit after a no-break space ("57.550 €", maps/layers.py). */
   function displayValue(field, value) {
     if (value === true) return BGIS.t('yes');
     if (value === false) return BGIS.t('no');
     if (field.type === 'date') return BGIS.formatDate(value);
-    if (typeof value === 'number' && isFinite(value)) return BGIS.formatNumber(value);
+    if (typeof value === 'number' && isFinite(value)) {
+      return BGIS.formatNumber(value) + (field.unit ? '\u00a0' + field.unit : '');
+    }
     if (typeof value === 'object') return JSON.stringify(value);
     return String(value);
   }

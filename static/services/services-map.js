@@ -1,12 +1,12 @@
 /* Small Leaflet maps of the service pages (no inline script: CSP script-src 'self').
- * #lot-map: wood lots from <script type="application/json" id="lot-data">, coloured by status,
+ * #lot-map: wood lots from <script type="application/json" id="lot-data">, coloured by status
+ *           (@color: the class colour of style.by_attribute, as on the city map and the list),
  *           with a link to the Kaufanfrage for free lots.
  * #pick-map: click to choose a point for "Mein Ort" (navigates to data-pick?lat=&lon=).
  */
 (function () {
   "use strict";
   var HAMELN = [52.1037, 9.3563];
-  var COLOURS = { frei: "#1b7837", reserviert: "#b35806", verkauft: "#6b6b6b" };
 
   function baseMap(el) {
     var map = L.map(el, { scrollWheelZoom: false }).setView(HAMELN, 12);
@@ -54,7 +54,7 @@
     var map = baseMap(el);
     var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
       style: function (f) {
-        var colour = COLOURS[f.properties.status] || "#1f6fb2";
+        var colour = f.properties["@color"] || "#1f6fb2";  /* the layer's class colour */
         return { color: colour, fillColor: colour, weight: 2, fillOpacity: 0.45 };
       },
       onEachFeature: function (f, l) {
