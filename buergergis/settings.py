@@ -136,6 +136,13 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=60, ge=1, description="Staff sessions end after this many minutes without a request.")  # fmt: skip
     deleted_keep_days: int = Field(default=30, ge=0, description="Deleted layers stay restorable this many days, then 'buergergis layers purge' removes them.")  # fmt: skip
     upload_keep_hours: int = Field(default=72, ge=1, description="Unpublished uploads ('Meine Uploads') are removed after this many hours.")  # fmt: skip
+    extern_hosts: str = Field(
+        default="",
+        description="Upstream hosts external layers (kind: external) may name, comma-separated "
+        "('host' or 'host:port'); empty: no external layers. Only BürgerGIS contacts them.",
+    )
+    extern_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Timeout of every request to an external service (tiles, legend, GetFeatureInfo).")  # fmt: skip
+    extern_max_mb: float = Field(default=8.0, gt=0, le=100, description="Largest response accepted from an external service (MB).")  # fmt: skip
     home_center: str = Field(
         default="52.1037,9.3563",
         description="Centre of the city view as 'lat,lon' (WGS84); default: Hameln, Pferdemarkt.",
@@ -162,6 +169,11 @@ class Settings(BaseSettings):
     def home(self) -> HomeView:
         """The city view: centre and extent from ``home_center``/``home_extent``."""
         return HomeView(parse_home_center(self.home_center), parse_home_extent(self.home_extent))
+
+    @cached_property
+    def extern_allowed(self) -> frozenset[str]:
+        """The allowed upstream hosts (lowercase; ``host`` or ``host:port``)."""
+        return frozenset(h.strip().lower() for h in self.extern_hosts.split(",") if h.strip())
 
     @cached_property
     def var(self) -> Path:

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from buergergis.catalog.external import ExternalService
 from buergergis.catalog.service import Service, check_service
 
 ID_PATTERN = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
@@ -421,6 +422,19 @@ class RasterLayer(_LayerBase):
 
 
 LayerDefinition = Annotated[VectorLayer | RasterLayer, Field(discriminator="kind")]
+
+
+class ExternalLayer(_LayerBase):
+    """A layer of another authority's WMS, WMTS or XYZ service, proxied and cached by
+    BürgerGIS (the citizen's browser never contacts the upstream host; issue 16)."""
+
+    kind: Literal["external"]
+    extern: ExternalService
+    opacity: float = Field(default=0.8, ge=0, le=1, description="Opacity on the map.")
+
+
+#: Every kind a file in ``layers/`` may have: loaded layers and external services (issue 16).
+AnyDefinition = Annotated[VectorLayer | RasterLayer | ExternalLayer, Field(discriminator="kind")]
 
 
 def slugify(text: str) -> str:

@@ -8,8 +8,10 @@ stops reading a response beyond the size limit. GetFeatureInfo uses it through
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import URLError
@@ -86,13 +88,38 @@ class _Capped:
         return getattr(self._raw, name)
 
 
+_ACTIVE = threading.local()
+
+
+@contextlib.contextmanager
+def active(policy: Policy) -> Iterator[None]:
+    """Requests of this thread (MapProxy's, inside one tile request) follow ``policy``."""
+    previous = getattr(_ACTIVE, "policy", None)
+    _ACTIVE.policy = policy
+    try:
+        yield
+    finally:
+        _ACTIVE.policy = previous
+
+
 class Guard(urllib.request.BaseHandler):
-    """Allow-list before connecting, size limit while reading (the policy can be replaced)."""
+    """Allow-list before connecting, size limit while reading. The policy is the thread's
+    active one (:func:`active`), else the one given (several apps may share a process)."""
 
     handler_order = 100  # before urllib's own handlers
 
     def __init__(self, policy: Policy) -> None:
-        self.policy = policy
+        self._policy = policy
+
+    @property
+    def policy(self) -> Policy:
+        """The policy for the current request."""
+        current: Policy | None = getattr(_ACTIVE, "policy", None)
+        return current or self._policy
+
+    @policy.setter
+    def policy(self, value: Policy) -> None:
+        self._policy = value
 
     def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
         """Refuse hosts outside the allow-list (also after a redirect)."""
@@ -126,15 +153,15 @@ _MAPPROXY_GUARD: Guard | None = None
 
 
 def guard_mapproxy(policy: Policy) -> None:
-    """Put the guard into MapProxy's shared URL opener (once per process; a later call
-    replaces the policy, e.g. a second app in the same process)."""
+    """Put the guard into every URL opener MapProxy has built (call after loading its
+    configuration: the sources create their openers then). MapProxy keeps its openers in a
+    process-wide cache; the guard follows the policy of the calling app (:func:`active`)."""
     global _MAPPROXY_GUARD
     from mapproxy.client.http import create_url_opener
 
     with _LOCK:
         if _MAPPROXY_GUARD is None:
-            shared = create_url_opener(None, None, None, None)  # MapProxy's default opener
             _MAPPROXY_GUARD = Guard(policy)
-            shared.add_handler(_MAPPROXY_GUARD)
-        else:
-            _MAPPROXY_GUARD.policy = policy
+        for shared, _passwords in create_url_opener._opener.values():
+            if _MAPPROXY_GUARD not in shared.handlers:
+                shared.add_handler(_MAPPROXY_GUARD)

@@ -23,7 +23,7 @@ import yaml
 
 from buergergis.errors import NotFound
 from buergergis.extern import mapproxy_conf
-from buergergis.extern.guard import Policy, guard_mapproxy
+from buergergis.extern.guard import Policy, active, guard_mapproxy
 from buergergis.extern.registry import Registry
 
 log = logging.getLogger("buergergis.extern")
@@ -84,9 +84,10 @@ class ExternalProxy:
         tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
         tmp.write_text(yaml.safe_dump(conf, allow_unicode=True, sort_keys=False), encoding="utf-8")
         tmp.replace(path)  # several processes may write it; each writes the same text
-        guard_mapproxy(self.policy)
         loaded = load_configuration(mapproxy_conf=str(path))
-        return MapProxyApp(loaded.configured_services(), loaded.base_config)
+        app = MapProxyApp(loaded.configured_services(), loaded.base_config)
+        guard_mapproxy(self.policy)  # after the sources have built their URL openers
+        return app
 
     def _call(self, path: str, query: str = "") -> tuple[int, str, bytes]:
         """One GET through MapProxy: (status, content type, body)."""
@@ -112,20 +113,18 @@ class ExternalProxy:
         def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
             started["status"], started["headers"] = status, dict(headers)
 
-        chunks = self._mapproxy()(environ, start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close:
-                close()
+        app = self._mapproxy()
+        with active(self.policy):
+            chunks = app(environ, start_response)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close:
+                    close()
         status = int(str(started.get("status", "500")).split()[0])
-        return (
-            status,
-            started.get("headers", {}).get("Content-type", "")
-            or started.get("headers", {}).get("Content-Type", ""),
-            body,
-        )
+        headers = {k.lower(): v for k, v in started.get("headers", {}).items()}
+        return status, headers.get("content-type", ""), body
 
     def _image(self, layer_id: str, path: str, query: str = "") -> Image:
         try:

@@ -152,6 +152,8 @@ def _add_layers(
         # Versioned, immutable tile URL (maps show public layers only): nginx answers cached
         # tiles itself; a page opened before a reload is redirected to the current tile.
         config["urls"]["mvt"] = f"/tiles/v/{layer.id}@{layer.version}/{{z}}/{{x}}/{{y}}.mvt"
+        if layer.tile_url:  # external layers: tiles through BürgerGIS, never from the upstream
+            config["urls"]["png"] = layer.tile_url
         config["items_query"] = services.items_query(layer.id)
         config["service"] = services.layer_config(layer.id, page["texts"])
         CatalogLayer(config, show=visible).add_to(fmap)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from buergergis.catalog.models import RasterLayer, StyleByAttribute, VectorLayer
+from buergergis.catalog.models import ExternalLayer, RasterLayer, StyleByAttribute, VectorLayer
 from buergergis.maps.i18n import Lang, category_label
 from buergergis.maps.styling import LegendEntry, browser_classes, geometry_class, legend
 from buergergis.store.catalog import LayerRecord
@@ -82,6 +82,8 @@ class MapLayer:
     classes: dict[str, Any] | None = None  # the same classes for static/js/layers.js
     by_attribute: StyleByAttribute | None = None
     easy: tuple[str, ...] = ()  # Leichte Sprache: one sentence per line (issue 16)
+    tile_url: str | None = None  # external layers: tiles through /extern (issue 16)
+    legend_url: str | None = None  # external WMS with GetLegendGraphic, proxied
 
     @property
     def listable(self) -> bool:
@@ -215,6 +217,39 @@ def map_layer(record: LayerRecord, lang: Lang = "de") -> MapLayer:
         classes=classes,
         by_attribute=by,
         easy=easy_lines(d.description_easy_en if lang == "en" else d.description_easy),
+    )
+
+
+def external_map_layer(layer: ExternalLayer, lang: Lang = "de") -> MapLayer:
+    """Describe an external layer (another authority's service) for the map pages: a raster
+    layer whose tiles and legend come through BürgerGIS (``/extern/<id>/…``)."""
+    return MapLayer(
+        id=layer.id,
+        title=(layer.title_en if lang == "en" else None) or layer.title,
+        description=(layer.description_en if lang == "en" else None) or layer.description,
+        category=category_label(layer.category, lang),
+        kind="external",
+        render="raster",
+        geometry=None,
+        color="#555555",
+        fill="#555555",
+        fill_opacity=0.0,
+        weight=0.0,
+        icon=None,
+        label_field=None,
+        fields=(),
+        attribution=layer.attribution,
+        license=layer.license,
+        data_date=layer.data_date[:10] if layer.data_date else None,
+        feature_count=0,
+        bbox=None,
+        minzoom=layer.minzoom,
+        maxzoom=layer.maxzoom,
+        version=0,
+        opacity=layer.opacity,
+        easy=easy_lines(layer.description_easy_en if lang == "en" else layer.description_easy),
+        tile_url=f"/extern/{layer.id}/{{z}}/{{x}}/{{y}}.png",
+        legend_url=f"/extern/{layer.id}/legende.png" if layer.extern.legend else None,
     )
 
 

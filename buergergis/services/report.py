@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from buergergis.catalog.models import VectorLayer
 from buergergis.errors import InvalidParameter, NotFound
+from buergergis.extern.featureinfo import Answer
 from buergergis.services import offices, place_map
 from buergergis.services.config import ServiceLayers, check_schema
 from buergergis.services.holz import FREE, STATUS
@@ -78,6 +79,7 @@ class Report:
     lots: list[Row]
     areas: list[Area]
     map: place_map.PlaceMap | None = None
+    external: tuple[Answer, ...] = ()  # GetFeatureInfo of external WMS layers (issue 16)
     ortsteile_layer: str | None = None
     note: str = NOTE
     lot_record: LayerRecord | None = None  # the wood-lot layer (units of its values)
@@ -310,4 +312,5 @@ def to_dict(report: Report) -> dict[str, Any]:
             }
             for a in report.areas
         ],
+        "extern": [a.to_dict() for a in report.external],
     }

@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "buergergis.web.styles",
     "buergergis.web.wms",
     "buergergis.web.csw",
+    "buergergis.web.extern",
     "buergergis.web.maps",
     "buergergis.web.share",
     "buergergis.web.printing",

@@ -17,7 +17,13 @@ from buergergis.maps import csp, embed
 from buergergis.maps.assets import localize_folium
 from buergergis.maps.build import Basemap, build_city_map, build_embed_map, render, visible_ids
 from buergergis.maps.i18n import Lang, texts
-from buergergis.maps.layers import MapLayer, group_by_category, map_layer, nearest_choices
+from buergergis.maps.layers import (
+    MapLayer,
+    external_map_layer,
+    group_by_category,
+    map_layer,
+    nearest_choices,
+)
 from buergergis.maps.listing import (
     ListPage,
     list_page,
@@ -45,6 +51,7 @@ from buergergis.store.catalog import LayerRecord, list_layers, require_layer
 from buergergis.store.services.queries import distinct_values
 from buergergis.web import gate, state
 from buergergis.web.caching import conditional, make_etag, request_key
+from buergergis.web.extern import external_layers
 from buergergis.web.services_support import service_layers
 
 bp = Blueprint("maps", __name__)
@@ -75,7 +82,8 @@ def _etag(records: Iterable[LayerRecord], *parts: object) -> str:
     versions = [(r.id, r.version) for r in records]
     config = (s.basemap_url, s.basemap_attribution, s.frame_ancestors, s.public_url)
     home = (s.home_center, s.home_extent)  # the city view is part of every map page
-    return make_etag(versions, request_key(), request.host_url, config, home, *parts)
+    extern = [la.model_dump_json() for la in external_layers()]  # external layers (issue 16)
+    return make_etag(versions, request_key(), request.host_url, config, home, extern, *parts)
 
 
 def _cached(records: list[LayerRecord], build: Callable[[], Response], *parts: object) -> Response:
@@ -101,6 +109,7 @@ def _basemap() -> Basemap:
 def _select(records: list[LayerRecord], view: MapView) -> tuple[list[MapLayer], list[str]]:
     """Map layers of a view, and requested ids that are unknown (left out with a notice)."""
     layers = [map_layer(r, view.lang) for r in records]
+    layers += [external_map_layer(la, view.lang) for la in external_layers()]
     known = {la.id for la in layers}
     missing = [i for i in view.layers or () if i not in known]
     return layers, missing
@@ -232,6 +241,7 @@ def oembed() -> Response:
     view = embed.view_from_url(url, s.public_url, request.host)
     with state().engine.connect() as conn:
         layers = [map_layer(r, view.lang) for r in _records(conn)]
+    layers += [external_map_layer(la, view.lang) for la in external_layers()]
     frame = _frame(view, layers, str(embed.DEFAULT_WIDTH), embed.DEFAULT_HEIGHT)
     data = embed.oembed(frame, "BürgerGIS Hameln", _public_url(), max_w, max_h)
     if fmt == "xml":

@@ -39,6 +39,7 @@ from buergergis.store.services import changes
 from buergergis.store.services.queries import Where
 from buergergis.web import state
 from buergergis.web.caching import conditional, make_etag, request_key
+from buergergis.web.extern import with_external_answers
 from buergergis.web.services_support import (
     cached,
     current_lang,
@@ -265,4 +266,5 @@ def _report() -> report.Report:
             point = report.find_address(conn, address_layer, request.args["adresse"])
         else:
             point = report.parse_point(request.args)
-        return report.build(conn, records, layers, point, at)
+        found = report.build(conn, records, layers, point, at)
+    return with_external_answers(found)

@@ -1,0 +1,319 @@
+"""External layers (issue 16) against a real MapServer WMS on loopback (the "other
+authority", tests/upstream_support.py): definitions and allow-list, tiles and legend through
+MapProxy with its cache, the upstream slow or down, GetFeatureInfo in „Mein Ort“, and the
+map pages (layer switcher, legend, embed, CSP without the upstream host)."""
+
+from __future__ import annotations
+
+import io
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+
+from buergergis.catalog.external import ExternalService, FeatureInfo
+from buergergis.catalog.models import ExternalLayer
+from buergergis.catalog.parse import load_definition_file, load_definitions, load_external_file
+from buergergis.errors import DefinitionError
+from buergergis.extern.featureinfo import UNAVAILABLE
+from buergergis.extern.proxy import unavailable_tile
+from buergergis.extern.registry import load_registry
+from buergergis.settings import PROJECT_ROOT, Settings, load_settings
+from tests.extern_support import DOWN, FLOOD, FOREIGN, SLOW, TERRAIN, extern_app
+from tests.upstream_support import INSIDE, OUTSIDE, Upstream, upstream_wms
+
+#: The z14 tile with the Weser by the Hameln old town (contains INSIDE).
+TILE = (14, 8617, 5404)
+ORIGIN = 20037508.342789244
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
+    with upstream_wms(tmp_path_factory.mktemp("upstream"), delay_s=5.0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def ext_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("extern")
+
+
+@pytest.fixture(scope="module")
+def ext(settings: Settings, ext_root: Path, upstream: Upstream) -> Flask:
+    return extern_app(settings, ext_root, upstream)
+
+
+@pytest.fixture()
+def web(ext: Flask) -> FlaskClient:
+    return ext.test_client()
+
+
+def rgba(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGBA")
+
+
+def bbox_3857(z: int, x: int, y: int) -> str:
+    size = 2 * ORIGIN / 2**z
+    minx, maxy = -ORIGIN + x * size, ORIGIN - y * size
+    return f"{minx},{maxy - size},{minx + size},{maxy}"
+
+
+def upstream_tile(upstream: Upstream, layers: str, z: int, x: int, y: int) -> Image.Image:
+    query = (
+        f"SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={layers}&STYLES=&CRS=EPSG:3857"
+        f"&BBOX={bbox_3857(z, x, y)}&WIDTH=256&HEIGHT=256&FORMAT=image/png&TRANSPARENT=TRUE"
+    )
+    with urllib.request.urlopen(f"{upstream.url}?{query}", timeout=10) as response:
+        return rgba(response.read())
+
+
+# ---- definitions and the allow-list --------------------------------------------------------
+
+
+def write(folder: Path, data: dict[str, Any]) -> Path:
+    path = folder / f"{data['id']}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+WMS = {"type": "wms", "url": "http://127.0.0.2:8080/wms", "layers": ["a"]}
+
+
+@pytest.mark.parametrize(
+    ("extern", "field", "message"),
+    [
+        ({**WMS, "farbe": "rot"}, "extern.farbe", "unbekannter Schlüssel"),
+        ({**WMS, "legend": [1]}, "extern.legend", "bool"),
+        ({**WMS, "layers": []}, "extern", "mindestens einen Layernamen"),
+        ({**WMS, "url": "ftp://x/wms"}, "extern.url", "http"),
+        ({**WMS, "url": "http://u:p@127.0.0.2/wms"}, "extern.url", "Zugangsdaten"),
+        (
+            {**WMS, "featureinfo": {"template": "im {gebiet"}},
+            "extern.featureinfo.template",
+            "Klammern",
+        ),  # fmt: skip
+        ({"type": "xyz", "url": "http://127.0.0.2/{z}/{x}.png"}, "extern", "{y}"),
+        (
+            {
+                "type": "wmts",
+                "url": "http://127.0.0.2/{TileMatrix}/{TileRow}/{TileCol}.png",
+                "legend": True,
+            },
+            "extern",
+            "nur für type: wms",
+        ),  # fmt: skip
+    ],
+)
+def test_definition_is_checked_with_file_and_field(
+    tmp_path: Path, extern: dict[str, Any], field: str, message: str
+) -> None:
+    path = write(
+        tmp_path, {"id": "ext-probe", "title": "Probe", "kind": "external", "extern": extern}
+    )
+    with pytest.raises(DefinitionError) as err:
+        load_external_file(path)
+    assert f"ext-probe.yaml: Feld '{field}'" in err.value.description
+    assert message in err.value.description
+
+
+def test_valid_kinds_parse(tmp_path: Path) -> None:
+    wmts = (
+        "https://dienst.example/wmts/{Layer}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png"
+    )
+    for extern in (
+        WMS,
+        {"type": "xyz", "url": "https://kacheln.example/{z}/{x}/{y}.png"},
+        {"type": "wmts", "url": wmts, "layers": ["bodenrichtwerte"]},
+    ):
+        data = {"id": "ext-ok", "title": "OK", "kind": "external", "extern": extern}
+        layer = load_external_file(write(tmp_path, data))
+        assert isinstance(layer, ExternalLayer) and layer.extern.type == extern["type"]
+
+
+def test_host_outside_the_allow_list_is_refused_in_german(tmp_path: Path) -> None:
+    write(tmp_path, {"id": "ext-nlwkn", "title": "NLWKN", "kind": "external",
+                     "extern": {**WMS, "url": "https://www.umweltkarten-niedersachsen.de/wms"}})  # fmt: skip
+    settings = load_settings(layers_dir=tmp_path, extern_hosts="127.0.0.2, geo.example:8443")
+    registry = load_registry(settings)
+    assert registry.layers == ()
+    with pytest.raises(DefinitionError) as err:
+        registry.check()
+    text = err.value.description
+    assert "ext-nlwkn.yaml: Feld 'extern.url'" in text
+    assert "'www.umweltkarten-niedersachsen.de' ist nicht freigegeben" in text
+    assert "BUERGERGIS_EXTERN_HOSTS" in text and "127.0.0.2, geo.example:8443" in text
+    allowed = load_settings(layers_dir=tmp_path, extern_hosts="www.umweltkarten-niedersachsen.de")
+    assert [la.id for la in load_registry(allowed).layers] == ["ext-nlwkn"]
+
+
+def test_external_files_are_not_loaded_as_data(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, {"id": "ext-nur", "title": "Nur extern", "kind": "external", "extern": WMS}
+    )
+    assert load_definitions(tmp_path, tmp_path) == []
+    with pytest.raises(DefinitionError):
+        load_definition_file(path, tmp_path)
+
+
+def test_every_external_field_is_documented() -> None:
+    docs = (PROJECT_ROOT / "docs" / "layers.md").read_text(encoding="utf-8")
+    for model in (ExternalLayer, ExternalService, FeatureInfo):
+        for name in model.model_fields:
+            assert f"`{name}`" in docs, f"Feld {name} fehlt in docs/layers.md"
+
+
+# ---- tiles, cache, legend through MapProxy ---------------------------------------------------
+
+
+def test_tile_through_the_proxy_shows_the_upstream_content(
+    web: FlaskClient, upstream: Upstream
+) -> None:
+    z, x, y = TILE
+    response = web.get(f"/extern/{FLOOD}/{z}/{x}/{y}.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert "X-Extern-Status" not in response.headers
+    ours, theirs = rgba(response.data), upstream_tile(upstream, "ueberschwemmung", z, x, y)
+    assert ours.size == theirs.size == (256, 256)
+    covered_ours = [a > 0 for *_, a in ours.getdata()]
+    covered_theirs = [a > 0 for *_, a in theirs.getdata()]
+    assert 0.05 < sum(covered_theirs) / len(covered_theirs) < 0.95  # river and land in the tile
+    agree = sum(o == t for o, t in zip(covered_ours, covered_theirs, strict=True))
+    assert agree / len(covered_ours) > 0.98
+    blue = [(r, g, b) for r, g, b, a in ours.getdata() if a > 0]
+    assert sum(b for *_, b in blue) / len(blue) > 150  # the flood zone's blue
+
+
+def test_second_request_is_a_cache_hit(
+    web: FlaskClient, upstream: Upstream, ext_root: Path
+) -> None:
+    z, x, y = 14, 8618, 5402  # not asked by another test
+    before = upstream.seen["/wms"]
+    first = web.get(f"/extern/{FLOOD}/{z}/{x}/{y}.png")
+    asked = upstream.seen["/wms"]
+    assert first.status_code == 200 and asked > before  # a miss asks the upstream
+    again = web.get(f"/extern/{FLOOD}/{z}/{x}/{y}.png")
+    neighbour = web.get(f"/extern/{FLOOD}/{z}/{x + 1}/{y}.png")  # same MapProxy meta tile
+    assert again.data == first.data and neighbour.status_code == 200
+    assert upstream.seen["/wms"] == asked, upstream.log[before:]  # both from the cache
+    cached = list((ext_root / "shared" / "cache" / "extern" / FLOOD).rglob("*.png"))
+    assert cached, "kein Kachel-Cache unter <shared>/cache/extern"
+
+
+def test_raster_layer_as_jpeg(web: FlaskClient) -> None:
+    z, x, y = TILE
+    response = web.get(f"/extern/{TERRAIN}/{z}/{x}/{y}.png")
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    pixels = list(rgba(response.data).getdata())
+    assert len(set(pixels)) > 50  # terrain colours, not an empty or notice tile
+
+
+def test_slow_upstream_times_out_to_the_notice_tile(web: FlaskClient, upstream: Upstream) -> None:
+    before = upstream.seen["/slow/wms"]
+    response = web.get(f"/extern/{SLOW}/14/8617/5401.png")
+    assert upstream.seen["/slow/wms"] == before + 1  # it was asked, and did not answer in time
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.headers["X-Extern-Status"] == "nicht-erreichbar"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.data == unavailable_tile()
+
+
+def test_upstream_down_gives_the_notice_tile_and_the_map_works(web: FlaskClient) -> None:
+    response = web.get(f"/extern/{DOWN}/14/8617/5400.png")
+    assert response.headers["X-Extern-Status"] == "nicht-erreichbar"
+    assert response.data == unavailable_tile()
+    page = web.get(f"/?layers={DOWN},{FLOOD}")
+    assert page.status_code == 200
+    assert "Ausgefallener Dienst" in page.get_data(as_text=True)
+
+
+def test_notice_tile_reads_dienst_nicht_erreichbar() -> None:
+    tile = rgba(unavailable_tile())
+    assert tile.size == (256, 256)
+    red = sum(1 for r, g, b, a in tile.getdata() if a > 200 and r > 120 and g < 80)
+    assert red > 200  # the frame and the red text
+
+
+def test_foreign_host_is_not_served(ext: Flask, web: FlaskClient) -> None:
+    registry = ext.extensions["buergergis.extern"].registry
+    assert FOREIGN not in [la.id for la in registry.layers]
+    assert any("ext-fremd.yaml" in p and "nicht freigegeben" in p for p in registry.problems)
+    assert web.get(f"/extern/{FOREIGN}/14/8617/5400.png").status_code == 404
+    assert FOREIGN not in web.get("/").get_data(as_text=True)
+
+
+def test_unknown_layer_and_tile_outside_the_grid_are_404(web: FlaskClient) -> None:
+    assert web.get("/extern/gibt-es-nicht/1/0/0.png").status_code == 404
+    assert web.get(f"/extern/{FLOOD}/3/8/0.png").status_code == 404
+
+
+def test_legend_is_the_upstream_legend_graphic(web: FlaskClient, upstream: Upstream) -> None:
+    response = web.get(f"/extern/{FLOOD}/legende.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    query = "SERVICE=WMS&VERSION=1.1.1&REQUEST=GetLegendGraphic&LAYER=ueberschwemmung&FORMAT=image/png&SLD_VERSION=1.1.0"
+    with urllib.request.urlopen(f"{upstream.url}?{query}", timeout=10) as direct:
+        theirs = rgba(direct.read())
+    assert rgba(response.data).size == theirs.size
+    assert web.get(f"/extern/{TERRAIN}/legende.png").status_code == 404  # legend not offered
+
+
+# ---- the map pages -----------------------------------------------------------------------------
+
+
+def test_map_page_switcher_legend_permalink_and_csp(web: FlaskClient, upstream: Upstream) -> None:
+    response = web.get(f"/?layers={FLOOD}&center=52.104,9.35&zoom=14")
+    page = response.get_data(as_text=True)
+    assert "Überschwemmungsgebiet Weser" in page
+    assert f"/extern/{FLOOD}/{{z}}/{{x}}/{{y}}.png" in page
+    assert f'src="/extern/{FLOOD}/legende.png"' in page
+    assert "NLWKN (Testdienst)" in page
+    csp = response.headers["Content-Security-Policy"]
+    assert "127.0.0.2" not in csp and upstream.netloc not in page  # nothing names the authority
+    embed = web.get(f"/embed?layers={FLOOD}")
+    assert f"/extern/{FLOOD}/{{z}}/{{x}}/{{y}}.png" in embed.get_data(as_text=True)
+    assert "127.0.0.2" not in embed.headers["Content-Security-Policy"]
+
+
+# ---- GetFeatureInfo in „Mein Ort“ / „Was gilt hier?“ ---------------------------------------
+
+
+@pytest.mark.usefixtures("demo_layers")
+def test_mein_ort_names_the_flood_zone(web: FlaskClient) -> None:
+    lon, lat = INSIDE
+    body = web.get(f"/mein-ort.json?lat={lat}&lon={lon}").get_json()
+    answers = {a["layer"]: a for a in body["extern"]}
+    assert answers[FLOOD] == {
+        "layer": FLOOD,
+        "title": "Überschwemmungsgebiet Weser",
+        "attribution": "NLWKN (Testdienst)",
+        "text": ["liegt im festgesetzten Überschwemmungsgebiet der Weser"],
+        "ok": True,
+    }
+    assert answers[SLOW]["ok"] is False and answers[SLOW]["text"] == [UNAVAILABLE]
+    page = web.get(f"/mein-ort?lat={lat}&lon={lon}").get_data(as_text=True)
+    assert "liegt im festgesetzten Überschwemmungsgebiet der Weser" in page
+    assert "Auskünfte anderer Behörden" in page and UNAVAILABLE in page
+    assert body["ortsteil"] is not None  # the rest of the report is there
+
+
+@pytest.mark.usefixtures("demo_layers")
+def test_mein_ort_outside_the_flood_zone(web: FlaskClient) -> None:
+    lon, lat = OUTSIDE
+    body = web.get(f"/mein-ort.json?lat={lat}&lon={lon}").get_json()
+    assert FLOOD not in [a["layer"] for a in body["extern"]]
+
+
+@pytest.mark.usefixtures("demo_layers")
+def test_response_size_limit(settings: Settings, tmp_path: Path, upstream: Upstream) -> None:
+    app = extern_app(settings, tmp_path, upstream, extern_max_mb=0.0005)  # 524 bytes
+    client = app.test_client()
+    response = client.get(f"/extern/{FLOOD}/14/8617/5404.png")
+    assert response.headers["X-Extern-Status"] == "nicht-erreichbar"
+    body = client.get(f"/mein-ort.json?lat={INSIDE[1]}&lon={INSIDE[0]}").get_json()
+    flood = [a for a in body["extern"] if a["layer"] == FLOOD]
+    assert flood == [{**flood[0], "ok": False, "text": [UNAVAILABLE]}]
