@@ -3,8 +3,8 @@
 The query: a bbox of about 1 km² in the dense part of ``bench-polygons`` (200,000 polygons
 around Hameln), ``limit=100``, ``numberMatched`` included, stable order (by ``gid``). Side by
 side on the same PostGIS table, 2 worker processes per server, 2 connections per load
-generator: BürgerGIS, pygeoapi and tipg (each from PyPI in its own venv under
-``bench/envs``) and the bare SQL that BürgerGIS runs (pgbench) as the floor; with keep-alive
+generator: BürgerGIS, MapServer's OGC API (``bench.mapserver_peer``), pygeoapi and tipg (each
+from PyPI in its own venv under ``bench/envs``) and the bare SQL that BürgerGIS runs (pgbench) as the floor; with keep-alive
 and with ``Connection: close``; conditional requests (304); and p50 as the table grows from
 10,000 to 1,000,000 features (density held constant, so the bbox always holds the same
 number of features and only the table size changes).
@@ -27,6 +27,9 @@ from sqlalchemy.engine import make_url
 
 from bench import targets
 from bench.data import dense_bbox_4326, make_polygons
+from bench.mapserver_peer import SESSION as MAPSERVER_SESSION
+from bench.mapserver_peer import items_path as mapserver_items
+from bench.mapserver_peer import mapserver_peer
 from bench.tiles import alternate, start_ours, tcp_url, uvicorn_cmd
 from bench.tiles_tools import (
     DURATION_S,
@@ -236,8 +239,10 @@ def main_runs(settings: Settings, layer: LayerRecord) -> tuple[dict[str, Result]
         ours, _var = start_ours(stack, settings, 0)
         geo = stack.enter_context(pygeoapi(settings, layer))
         tip = stack.enter_context(tipg(settings))
+        mapserv = stack.enter_context(mapserver_peer(settings))
         urls = {
             "BürgerGIS": ours + "/ogc" + items_path(POLYGONS),
+            "MapServer": mapserv + mapserver_items(POLYGONS, f"bbox={bbox_param()}&limit=100"),
             "pygeoapi": geo + items_path("bench", "&sortby=gid&f=json"),
             "tipg": tip + items_path(f"layerdata.{layer.data_table}", "&sortby=gid"),
         }
@@ -308,15 +313,17 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         "",
         f"Anfrage: bbox von 1 km² im dichten Teil von `{POLYGONS}` ({layer.feature_count:,} Polygone), "
         f"`limit=100`, mit `numberMatched` ({matched:,} Treffer), stabile Reihenfolge (`gid`; bei "
-        "pygeoapi und tipg `sortby=gid`). Je Server "
-        f"{WORKERS} Worker-Prozesse (BürgerGIS und pygeoapi: gunicorn gthread mit 4 Threads, tipg: "
-        f"uvicorn), Last mit 2 Verbindungen (`wrk -t2 -c2`, `pgbench -c2 -j2 -M prepared`), "
+        "pygeoapi und tipg `sortby=gid`, MapServer ordnet selbst nach seinem Schlüssel `gid`). "
+        f"Je Server {WORKERS} Worker-Prozesse (BürgerGIS und pygeoapi: gunicorn gthread mit "
+        "4 Threads, tipg: uvicorn, MapServer 8: `mapserv` als FastCGI über spawn-fcgi hinter "
+        f"nginx, OGC API auf der WMS-Mapfile von BürgerGIS, `PGOPTIONS={MAPSERVER_SESSION}` wie "
+        "unsere Verbindungen: keine Parallel-Worker, kein JIT), Last mit 2 Verbindungen (`wrk -t2 -c2`, `pgbench -c2 -j2 -M prepared`), "
         f"{DURATION_S} s je Lauf, {ROUNDS} Runden abwechselnd, gezeigt ist der Median mit min–max. "
         "„SQL (pgbench)“ ist genau die Anweisung, die BürgerGIS ausführt (Werte eingesetzt).",
         "",
         *_table(results, "SQL (pgbench)", "pygeoapi"),
         "",
-        "Ziele: ≥ 5× pygeoapi, ≥ 80 % des nackten SQL, 304 mit ≥ 2.000 Anfragen/s.",
+        "Ziele: ≥ 5× pygeoapi, ≥ 1× MapServer, ≥ 80 % des nackten SQL, 304 mit ≥ 2.000 Anfragen/s.",
         "",
         "### Wachstum der Tabelle (gleiche Dichte, je 5 s)",
         "",
@@ -336,6 +343,8 @@ def _check_targets(results: dict[str, Result]) -> None:
     targets.check(
         "Features", "≥ 5× pygeoapi", f"{targets.ratio(ours, peer):.1f}×", ours >= 5 * peer
     )
+    mapserver = targets.ratio(ours, results["MapServer"].rps)
+    targets.check("Features", "≥ 1× MapServer (OGC API)", f"{mapserver:.2f}×", mapserver >= 1.0)
     share = targets.ratio(ours, sql)
     targets.check("Features", "≥ 0,8× nacktes SQL", f"{share:.2f}×", share >= 0.8)
     floor = results["BürgerGIS, If-None-Match → 304"].rps_min or fresh

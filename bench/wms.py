@@ -49,8 +49,13 @@ def write_mapfile(settings: Settings, engine: Engine, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def mapserver(mapfile: Path, port: int) -> Iterator[None]:
-    """mapserv (FastCGI, ``WORKERS`` processes via spawn-fcgi) behind nginx on ``port``."""
+def mapserver(mapfile: Path, port: int, pgoptions: str = "") -> Iterator[None]:
+    """mapserv (FastCGI, ``WORKERS`` processes via spawn-fcgi) behind nginx on ``port``.
+
+    ``/wms?…`` answers OWS requests (WMS, also ``FORMAT=mvt``); ``/mapserv/bench/ogcapi/…``
+    is MapServer's OGC API on the same mapfile (map key ``bench``). ``pgoptions`` become the
+    ``PGOPTIONS`` of mapserv, i.e. the session settings of its PostgreSQL connections.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
         fcgi = free_port()
@@ -73,11 +78,20 @@ def mapserver(mapfile: Path, port: int) -> Iterator[None]:
             "    location = /ping { }\n"
             f"    location /wms {{ include /etc/nginx/fastcgi_params; fastcgi_pass 127.0.0.1:{fcgi};"
             f" fastcgi_param MS_MAPFILE {mapfile};"
+            f" fastcgi_param MAPSERVER_CONFIG_FILE {tmp}/mapserver.conf; }}\n"
+            "    location /mapserv/ { fastcgi_split_path_info ^(/mapserv)(/.*)$;"
+            f" include /etc/nginx/fastcgi_params; fastcgi_pass 127.0.0.1:{fcgi};"
+            " fastcgi_param PATH_INFO $fastcgi_path_info;"
             f" fastcgi_param MAPSERVER_CONFIG_FILE {tmp}/mapserver.conf; }} }} }}\n"
         )
         config = Path(tmp) / "mapserver.conf"  # MapServer 8 needs its config file
-        config.write_text(f'CONFIG\n  ENV\n    MS_MAPFILE "{mapfile}"\n  END\nEND\n')
+        config.write_text(
+            f'CONFIG\n  ENV\n    MS_MAPFILE "{mapfile}"\n  END\n'
+            f'  MAPS\n    "bench" "{mapfile}"\n  END\nEND\n'
+        )
         env = {**os.environ, "MAPSERVER_CONFIG_FILE": str(config), "MS_MAPFILE": str(mapfile)}
+        if pgoptions:
+            env["PGOPTIONS"] = pgoptions
         nginx = ["nginx", "-c", str(conf), "-p", tmp]
         with server(nginx, dict(os.environ), f"http://127.0.0.1:{port}/ping"):
             # ready when nginx gets capabilities through FastCGI (502 until then)

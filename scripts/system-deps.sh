@@ -29,7 +29,9 @@ required() {
   case "$1" in
     postgresql-15-postgis-3) [ -z "${DATABASE_URL:-}" ] ;;
     chromium) [ "$target" = test ] ;;
-    python3-mapscript | cgi-mapserver | python3-qgis | qgis-providers) [ "$target" = test ] ;;
+    python3-qgis | qgis-providers) [ "$target" = test ] ;;
+    # make bench runs MapServer as a peer (mapfile written by mapscript, mapserv via spawn-fcgi)
+    python3-mapscript | cgi-mapserver | spawn-fcgi) [ "$target" = test ] || [ "$target" = bench ] ;;
     python3-venv) return 0 ;;
     *) return 1 ;;
   esac
