@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from buergergis.settings import Settings
 from tests.ogc_support import load_ogc_layers
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = pytest.mark.timeout(1300)  # the suite pages through every collection of the session
 
 #: ``test_ast15`` (bbox response) fails inside the suite itself: it hands each feature's
 #: GeoJSON to GDAL as a string, and GDAL takes any string containing ``;`` for something
@@ -52,7 +52,7 @@ def test_ogctests_features_core_passes(
     env = {**os.environ, "INSTANCE_URL": live_server + "/ogc"}
     env.pop("CLIENT_OVERRIDDEN", None)
     result = subprocess.run(
-        args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=540
+        args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200
     )
     suite_xml = ET.parse(report).getroot().find("testsuite")
     assert suite_xml is not None, result.stdout
