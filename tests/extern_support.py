@@ -21,7 +21,7 @@ DOWN = "ext-ausfall"
 FOREIGN = "ext-fremd"
 TEMPLATE = "liegt im festgesetzten Überschwemmungsgebiet der {gewaesser}"
 #: Upstream timeout of the test apps: the slow upstream answers only after 5 s.
-TIMEOUT_S = 1.0
+TIMEOUT_S = 3.0
 
 
 def definitions(upstream: Upstream) -> dict[str, dict[str, Any]]:

@@ -14,6 +14,9 @@ from typing import Any
 from buergergis.catalog.models import ExternalLayer
 
 GRID = "GLOBAL_WEBMERCATOR"
+#: One upstream GetMap renders 2×2 tiles plus a 32 px border (labels cut at tile edges are
+#: drawn whole): 576 px images, cheap enough for a small authority's server.
+META_SIZE, META_BUFFER = (2, 2), 32
 #: MapProxy's WMS source should ask the upstream in these systems (first: Web Mercator).
 WMS_SRS = ("EPSG:3857", "EPSG:25832", "EPSG:4326")
 
@@ -69,7 +72,12 @@ def build(layers: tuple[ExternalLayer, ...], shared: Path, timeout_s: float) -> 
             "wms": {"md": {"title": "BürgerGIS – externe Dienste"}, "srs": ["EPSG:3857"]},
         },
         "globals": {
-            "cache": {"base_dir": str(root), "lock_dir": str(root / "locks")},
+            "cache": {
+                "base_dir": str(root),
+                "lock_dir": str(root / "locks"),
+                "meta_size": list(META_SIZE),
+                "meta_buffer": META_BUFFER,
+            },
             "http": {"client_timeout": timeout_s, "hide_error_details": True},
             "image": {"paletted": False},
         },
