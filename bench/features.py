@@ -18,6 +18,7 @@ import math
 import os
 import subprocess
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from bench import targets
+from bench import profile, targets
 from bench.data import dense_bbox_4326, make_polygons
 from bench.mapserver_peer import SESSION as MAPSERVER_SESSION
 from bench.mapserver_peer import items_path as mapserver_items
@@ -54,6 +55,8 @@ POLYGONS = "bench-polygons"
 N_POLYGONS = 200_000
 SCALES = (10_000, 100_000, 1_000_000)
 ROUNDS = 3
+#: Seconds of py-spy sampling under the benchmark load.
+PROFILE_S = 8
 CLOSE = {"Connection": "close"}
 #: The session settings of BürgerGIS's feature connections (store/featuredb.py), for pgbench.
 SESSION = "-c jit=off -c max_parallel_workers_per_gather=0"
@@ -230,8 +233,11 @@ def _check(url: str, expect: int) -> int:
     return matched
 
 
-def main_runs(settings: Settings, layer: LayerRecord) -> tuple[dict[str, Result], int]:
-    """The dense bbox on 200,000 polygons: SQL floor, BürgerGIS, pygeoapi, tipg."""
+def main_runs(
+    settings: Settings, layer: LayerRecord
+) -> tuple[dict[str, Result], int, Counter[str]]:
+    """The dense bbox on 200,000 polygons: SQL floor, BürgerGIS, pygeoapi, tipg, MapServer;
+    then where BürgerGIS's CPU time goes under the same load (py-spy)."""
     sql = bare_sql(settings, layer)
     with psycopg.connect(settings.libpq_url()) as conn:
         matched = int(conn.execute(sql).fetchone()[0])  # type: ignore[index]
@@ -259,7 +265,9 @@ def main_runs(settings: Settings, layer: LayerRecord) -> tuple[dict[str, Result]
         results["SQL mit count(*)-Unterabfrage statt Fensterfunktion (pgbench)"] = pgbench(
             settings.libpq_url(), count_sql(settings, layer), options=SESSION
         )
-    return results, matched
+        port = int(ours.rsplit(":", 1)[1])
+        cpu = profile.profile(port, lambda: wrk(urls["BürgerGIS"], duration=PROFILE_S), PROFILE_S)
+    return results, matched, cpu
 
 
 def _etag(url: str) -> str:
@@ -305,7 +313,7 @@ def _table(results: dict[str, Result], floor: str, peer: str) -> list[str]:
 def run(report: list[str], settings: Settings, engine: Engine) -> None:
     """Run the comparisons and append the Markdown section."""
     layer = ensure_polygons(settings, engine, POLYGONS, N_POLYGONS)
-    results, matched = main_runs(settings, layer)
+    results, matched, cpu = main_runs(settings, layer)
     scales = scale_runs(settings, engine)
     _check_targets(results)
     report += [
@@ -324,6 +332,13 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         *_table(results, "SQL (pgbench)", "pygeoapi"),
         "",
         "Ziele: ≥ 5× pygeoapi, ≥ 1× MapServer, ≥ 80 % des nackten SQL, 304 mit ≥ 2.000 Anfragen/s.",
+        "",
+        f"### Wohin die CPU-Zeit von BürgerGIS geht (py-spy, {PROFILE_S} s unter derselben Last)",
+        "",
+        "Stichproben aller Worker, je Stapel dem innersten bekannten Teil zugeordnet "
+        "(bench/profile.py). Nur Rechenzeit: das Warten auf PostgreSQL steht oben als SQL.",
+        "",
+        *profile.table(cpu),
         "",
         "### Wachstum der Tabelle (gleiche Dichte, je 5 s)",
         "",
