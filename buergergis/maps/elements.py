@@ -176,8 +176,8 @@ class MapTools(JSCSSMixin, MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            BGIS.mountMeasure({{ this._parent.get_name() }}, {{ this.texts|tojavascript }});
-            BGIS.mountPrint({{ this._parent.get_name() }}, {{ this.texts|tojavascript }});
+            BGIS.mountMeasure({{ this._parent.get_name() }}, {{ this.texts|tojson }});
+            BGIS.mountPrint({{ this._parent.get_name() }}, {{ this.texts|tojson }});
         {% endmacro %}
         """
     )

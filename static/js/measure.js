@@ -79,7 +79,7 @@
           type: 'button', class: 'bgis-tool bgis-measure-' + item[2], 'aria-pressed': 'false',
           title: item[1], 'aria-describedby': 'bgis-measure-help',
         });
-        b.appendChild(BGIS.el('span', { class: 'bgis-tool-icon', 'aria-hidden': 'true' }, item[2] === 'line' ? '📏' : '▱'));
+        b.appendChild(BGIS.el('span', { class: 'bgis-tool-icon bgis-tool-' + item[2], 'aria-hidden': 'true' }));
         b.appendChild(BGIS.el('span', { class: 'bgis-tool-label' }, item[1]));
         L.DomEvent.on(b, 'click', function (ev) { self.toggle(item[0], ev.detail === 0); });
         box.appendChild(b);
@@ -122,6 +122,9 @@
       this.last = null;
       this.shape = shape;
       BGIS.measuring = true;
+      // two taps in a row set two points; they must not zoom the map
+      this.zoomOnDouble = map.doubleClickZoom.enabled();
+      map.doubleClickZoom.disable();
       map.pm.enableDraw(shape, {
         snappable: false, allowSelfIntersection: true, tooltips: true, finishOn: null,
         templineStyle: STYLE, hintlineStyle: L.extend({}, STYLE, { dashArray: '2 6' }), pathOptions: STYLE,
@@ -151,6 +154,7 @@
       if (working) working.off('pm:vertexadded pm:vertexremoved', this._update, this);
       if (this._map.pm.globalDrawModeEnabled()) this._map.pm.disableDraw();
       BGIS.measuring = false;
+      if (this.zoomOnDouble) this._map.doubleClickZoom.enable();
       this._ui(false);
     },
 
@@ -243,7 +247,11 @@
   });
 
   BGIS.mountMeasure = function (map, texts) {
-    if (!map.pm || !window.geodesic) return null;
+    if (!window.geodesic || !L.PM) return null;
+    if (!map.pm) {  // opt-in mode: geoman joins this map only (as its init hook would)
+      map.pm = new L.PM.Map(map);
+      map.pm.setGlobalOptions({});
+    }
     BGIS.measureControl = new MeasureControl(texts).addTo(map);
     return BGIS.measureControl;
   };

@@ -33,7 +33,7 @@
       var t = this.t;
       var box = L.DomUtil.create('div', 'leaflet-bar bgis-tools bgis-print');
       this.button = el('button', { type: 'button', class: 'bgis-tool bgis-print-button', 'aria-haspopup': 'dialog', title: t.print });
-      this.button.appendChild(el('span', { class: 'bgis-tool-icon', 'aria-hidden': 'true' }, '🖶'));
+      this.button.appendChild(el('span', { class: 'bgis-tool-icon bgis-tool-print', 'aria-hidden': 'true' }));
       this.button.appendChild(el('span', { class: 'bgis-tool-label' }, t.print));
       L.DomEvent.on(this.button, 'click', this.open, this);
       box.appendChild(this.button);
