@@ -128,7 +128,7 @@ def test_picture_has_every_kita_of_the_frame_once(
     with engine.connect() as conn:
         record = get_layer(conn, "kitas")
         rows = conn.execute(
-            text(f"SELECT ST_X(g) AS x, ST_Y(g) AS y FROM (SELECT ST_Transform(geom, 4326) AS g FROM {layer_view('kitas')}) s")  # noqa: S608, E501
+            text(f"SELECT ST_X(g) AS x, ST_Y(g) AS y FROM (SELECT ST_Transform(geom, 4326) AS g FROM {layer_view('kitas')}) s")  # noqa: S608
         ).all()  # fmt: skip
     provider = print_app.extensions["buergergis.tiles"]
     picture = draw(provider, frame, [PrintLayer(record, paint_of(map_layer(record)))])
