@@ -232,6 +232,17 @@ def test_upstream_down_gives_the_notice_tile_and_the_map_works(web: FlaskClient)
     assert "Ausgefallener Dienst" in page.get_data(as_text=True)
 
 
+def test_status_says_whether_the_service_answered(web: FlaskClient) -> None:
+    web.get(f"/extern/{DOWN}/14/8617/5406.png")
+    z, x, y = TILE
+    web.get(f"/extern/{FLOOD}/{z}/{x}/{y}.png")
+    down = web.get(f"/extern/{DOWN}/status.json")
+    assert down.get_json() == {"layer": DOWN, "ok": False, "message": UNAVAILABLE}
+    assert down.headers["Cache-Control"] == "no-store"
+    assert web.get(f"/extern/{FLOOD}/status.json").get_json()["ok"] is True
+    assert web.get(f"/extern/{FOREIGN}/status.json").status_code == 404
+
+
 def test_notice_tile_reads_dienst_nicht_erreichbar() -> None:
     tile = rgba(unavailable_tile())
     assert tile.size == (256, 256)

@@ -116,6 +116,11 @@ def test_service_down_shows_the_notice_and_the_rest_works(
         assert wait_for(page, LOADED.format(layer=DOWN)) > 0
         assert wait_for(page, LOADED.format(layer=FLOOD)) > 0
         assert notices and all(f"/extern/{DOWN}/" in u for u in notices)
+        down = page.locator(f"[data-extern-status='{DOWN}']")
+        down.wait_for(state="visible")
+        assert down.inner_text() == "Ausgefallener Dienst: Dienst nicht erreichbar"
+        assert page.locator(f"[data-extern-status='{FLOOD}']").is_hidden()
+        down.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         screenshot(page, "extern-desktop-ausfall")
         assert_private(page, upstream)

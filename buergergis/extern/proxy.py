@@ -66,6 +66,7 @@ class ExternalProxy:
         self.policy = policy
         self._app: Any = None
         self._lock = threading.Lock()
+        self._last_ok: dict[str, bool] = {}  # per layer: did the last upstream answer work?
 
     def _mapproxy(self) -> Any:
         with self._lock:
@@ -132,7 +133,9 @@ class ExternalProxy:
         except Exception:  # MapProxy turns upstream errors into responses; this is a bug guard
             log.exception("extern %s: MapProxy-Fehler", layer_id)
             status, content_type, body = 500, "", b""
-        if status == 200 and content_type.startswith("image/"):
+        ok = status == 200 and content_type.startswith("image/")
+        self._last_ok[layer_id] = ok
+        if ok:
             return Image(body, content_type, True)
         log.warning(
             "extern %s: %s (%s)", layer_id, UNAVAILABLE, body[:200].decode("utf-8", "replace")
@@ -154,6 +157,12 @@ class ExternalProxy:
         ext = "jpeg" if layer.extern.format == "image/jpeg" else "png"
         path = f"/tiles/1.0.0/{layer_id}/{mapproxy_conf.GRID}/{z}/{x}/{y}.{ext}"
         return self._image(layer_id, path)
+
+    def reachable(self, layer_id: str) -> bool:
+        """Whether the last tile or legend of the layer came through (this process; ``True``
+        before the first request)."""
+        self.require(layer_id)
+        return self._last_ok.get(layer_id, True)
 
     def legend(self, layer_id: str) -> Image:
         """The legend image (GetLegendGraphic of the upstream WMS, cached by MapProxy)."""

@@ -154,6 +154,7 @@ def _add_layers(
         config["urls"]["mvt"] = f"/tiles/v/{layer.id}@{layer.version}/{{z}}/{{x}}/{{y}}.mvt"
         if layer.tile_url:  # external layers: tiles through BürgerGIS, never from the upstream
             config["urls"]["png"] = layer.tile_url
+            config["urls"]["status"] = f"/extern/{layer.id}/status.json"
         config["items_query"] = services.items_query(layer.id)
         config["service"] = services.layer_config(layer.id, page["texts"])
         CatalogLayer(config, show=visible).add_to(fmap)

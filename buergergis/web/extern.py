@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from buergergis.catalog.models import ExternalLayer
 from buergergis.extern import External, featureinfo, load_external
-from buergergis.extern.proxy import Image
+from buergergis.extern.proxy import UNAVAILABLE, Image
 from buergergis.services.report import Report
 
 bp = Blueprint("extern", __name__)
@@ -75,3 +75,12 @@ def tile(layer_id: str, z: int, x: int, y: int) -> Response:
 def legend(layer_id: str) -> Response:
     """The legend of an external WMS layer (its GetLegendGraphic, proxied)."""
     return _response(external().proxy.legend(layer_id))
+
+
+@bp.get("/extern/<layer_id>/status.json")
+def status(layer_id: str) -> Response:
+    """Whether the layer's service answered the last time (the map shows a message if not)."""
+    ok = external().proxy.reachable(layer_id)
+    response = jsonify({"layer": layer_id, "ok": ok, "message": None if ok else UNAVAILABLE})
+    response.headers["Cache-Control"] = "no-store"
+    return response

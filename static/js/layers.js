@@ -269,6 +269,21 @@
     },
   });
 
+  /* External layers (another authority's service, tiles through /extern): once the visible
+     tiles are in, ask whether the service answered and say so beside the layer's name. */
+  function externStatus(cfg) {
+    var box = document.querySelector('[data-extern-status="' + cfg.id + '"]');
+    if (!box || !window.fetch) return;
+    fetch(cfg.urls.status, { credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (!s) return;
+        box.textContent = s.ok ? '' : cfg.title + ': ' + s.message;
+        box.hidden = s.ok;
+      })
+      .catch(function () {});
+  }
+
   /* Raster tiles /tiles/{id}/{z}/{x}/{y}.png, limited to the layer's extent. */
   function rasterLayer(cfg, paneName) {
     var opts = {
@@ -280,6 +295,7 @@
     var layer = L.tileLayer(cfg.urls.png, opts);
     layer.cfg = cfg;
     layer.load = function () { return Promise.resolve(layer); };
+    if (cfg.urls.status) layer.on('load', function () { externStatus(cfg); });
     return layer;
   }
 
