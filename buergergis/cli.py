@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "backup": "buergergis.ops.commands:backup_command",
     "restore": "buergergis.ops.commands:restore_command",
     "settings": "buergergis.ops.commands:settings_command",
+    "extern": "buergergis.extern.commands:extern_command",
 }
 
 

@@ -25,7 +25,7 @@ from buergergis.extern.featureinfo import UNAVAILABLE
 from buergergis.extern.proxy import unavailable_tile
 from buergergis.extern.registry import load_registry
 from buergergis.settings import PROJECT_ROOT, Settings, load_settings
-from tests.extern_support import DOWN, FLOOD, FOREIGN, SLOW, TERRAIN, extern_app
+from tests.extern_support import DOWN, FLOOD, FOREIGN, SLOW, TERRAIN, extern_app, write_layers
 from tests.upstream_support import INSIDE, OUTSIDE, Upstream, upstream_wms
 
 #: The z14 tile with the Weser by the Hameln old town (contains INSIDE).
@@ -328,3 +328,18 @@ def test_response_size_limit(settings: Settings, tmp_path: Path, upstream: Upstr
     body = client.get(f"/mein-ort.json?lat={INSIDE[1]}&lon={INSIDE[0]}").get_json()
     flood = [a for a in body["extern"] if a["layer"] == FLOOD]
     assert flood == [{**flood[0], "ok": False, "text": [UNAVAILABLE]}]
+
+
+def test_cli_checks_the_definitions(settings: Settings, tmp_path: Path, upstream: Upstream) -> None:
+    from click.testing import CliRunner
+
+    from buergergis.cli import cli
+
+    folder = write_layers(tmp_path / "layers", upstream)
+    env = {"BUERGERGIS_LAYERS_DIR": str(folder), "BUERGERGIS_EXTERN_HOSTS": "127.0.0.2"}
+    result = CliRunner().invoke(cli, ["extern"], env=env)
+    assert result.exit_code == 1
+    assert f"{FLOOD}: WMS {upstream.netloc} (legend, featureinfo) – ok" in result.output
+    assert "FEHLER – ext-fremd.yaml: Feld 'extern.url'" in result.output
+    (folder / f"{FOREIGN}.yaml").unlink()
+    assert CliRunner().invoke(cli, ["extern"], env=env).exit_code == 0
