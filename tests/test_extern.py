@@ -6,6 +6,7 @@ map pages (layer switcher, legend, embed, CSP without the upstream host)."""
 from __future__ import annotations
 
 import io
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -343,3 +344,92 @@ def test_cli_checks_the_definitions(settings: Settings, tmp_path: Path, upstream
     assert "FEHLER – ext-fremd.yaml: Feld 'extern.url'" in result.output
     (folder / f"{FOREIGN}.yaml").unlink()
     assert CliRunner().invoke(cli, ["extern"], env=env).exit_code == 0
+
+
+def test_guard_refuses_a_redirect_to_another_host_and_large_answers() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from buergergis.extern.guard import Policy, opener
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/weiter":
+                self.send_response(302)
+                self.send_header("Location", "http://127.0.0.3:9/geheim")
+                self.end_headers()
+                return
+            body = b"x" * 5000
+            self.send_response(200)
+            if self.path == "/gross-ohne-laenge":
+                self.send_header("Connection", "close")
+                self.end_headers()
+            else:
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.2:{server.server_address[1]}"
+    try:
+        small = opener(Policy(frozenset({"127.0.0.2"}), max_bytes=1000, timeout_s=2))
+        large = opener(Policy(frozenset({"127.0.0.2"}), max_bytes=10000, timeout_s=2))
+        with pytest.raises(urllib.error.URLError, match="nicht freigegeben: 127.0.0.3:9"):
+            large.open(f"{base}/weiter", timeout=2)
+        for path in ("/gross", "/gross-ohne-laenge"):
+            with (
+                pytest.raises(urllib.error.URLError, match="größer als 1000 Bytes"),
+                small.open(f"{base}{path}", timeout=2) as response,
+            ):
+                response.read()
+            with large.open(f"{base}{path}", timeout=2) as response:
+                assert len(response.read()) == 5000
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+GEOSERVER_GML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs" xmlns:gml="http://www.opengis.net/gml"
+  xmlns:nlwkn="https://nlwkn.example"><gml:featureMember><nlwkn:usg fid="usg.1">
+  <nlwkn:GEWAESSER>Hamel</nlwkn:GEWAESSER><nlwkn:geom><gml:Polygon/></nlwkn:geom>
+</nlwkn:usg></gml:featureMember></wfs:FeatureCollection>"""
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "expected"),
+    [
+        ("application/vnd.ogc.gml", GEOSERVER_GML, [{"GEWAESSER": "Hamel"}]),
+        (
+            "application/json",
+            b'{"type":"FeatureCollection","features":[{"type":"Feature",'
+            b'"properties":{"GEWAESSER":"Weser","n":1},"geometry":null}]}',
+            [{"GEWAESSER": "Weser", "n": "1"}],
+        ),  # fmt: skip
+        (
+            "text/plain",
+            b"Layer 'usg'\n  Feature 1:\n    GEWAESSER = 'Emmer'\n",
+            [{"GEWAESSER": "Emmer"}],
+        ),
+        ("application/json", b'{"type":"FeatureCollection","features":[]}', []),
+    ],
+)
+def test_featureinfo_formats_become_readable_text(
+    fmt: str, body: bytes, expected: list[dict[str, str]]
+) -> None:
+    from buergergis.extern.featureinfo import features, readable
+
+    info = FeatureInfo(format=fmt, template="liegt im Überschwemmungsgebiet der {GEWAESSER}")
+    found = features(info, body)
+    assert found == expected
+    lines = readable(info, found)
+    names = [f["GEWAESSER"] for f in expected]
+    assert lines == tuple(f"liegt im Überschwemmungsgebiet der {n}" for n in names)
+    fallback = FeatureInfo(format=fmt, fields=("GEWAESSER",), empty="nichts gefunden")
+    assert readable(fallback, found) == (
+        tuple(f"GEWAESSER: {n}" for n in names) if names else ("nichts gefunden",)
+    )
