@@ -333,10 +333,11 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         "",
         "Ziele: ≥ 5× pygeoapi, ≥ 1× MapServer, ≥ 80 % des nackten SQL, 304 mit ≥ 2.000 Anfragen/s.",
         "",
-        f"### Wohin die CPU-Zeit von BürgerGIS geht (py-spy, {PROFILE_S} s unter derselben Last)",
+        f"### Wohin die Python-Rechenzeit von BürgerGIS geht (py-spy, {PROFILE_S} s unter derselben Last)",
         "",
         "Stichproben aller Worker, je Stapel dem innersten bekannten Teil zugeordnet "
-        "(bench/profile.py). Nur Rechenzeit: das Warten auf PostgreSQL steht oben als SQL.",
+        "(bench/profile.py); gezählt werden nur Threads, die den GIL halten (Python rechnet), "
+        "nicht das Warten auf PostgreSQL, Sockets oder Warteschlangen: das SQL steht oben.",
         "",
         *profile.table(cpu),
         "",

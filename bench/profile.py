@@ -4,8 +4,10 @@
 port while ``wrk`` sends the benchmark request. Each sample (a Python stack) is given to the
 innermost frame that belongs to a known part — the PostgreSQL driver, JSON, compression,
 Flask/Werkzeug, gunicorn, SQLAlchemy, BürgerGIS itself — so the table says which part of the
-process costs what. Only on-CPU samples count (py-spy's default): the time a worker waits for
-PostgreSQL is not in it; the SQL floor (pgbench) in the same section shows that part.
+process costs what. Only samples of threads that hold the GIL count (``--gil``): Python at
+work, not a thread waiting for PostgreSQL, a socket or a queue — the SQL floor (pgbench) in
+the same section shows the database's part. py-spy names files relative to site-packages or
+the project (``flask/app.py``), so the patterns match at a path boundary.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from pathlib import Path
 #: Parts of the process, matched against the file of a frame (first match wins, innermost
 #: frame first). The order matters: json inside buergergis counts as JSON.
 PARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("PostgreSQL-Treiber (psycopg)", re.compile(r"psycopg")),
-    ("JSON/GeoJSON kodieren", re.compile(r"/json/|orjson|simplejson")),
-    ("Komprimieren (gzip/brotli)", re.compile(r"gzip|zlib|brotli|flask_compress")),
-    ("SQLAlchemy", re.compile(r"sqlalchemy")),
-    ("Flask/Werkzeug", re.compile(r"/flask/|/werkzeug/|flask_")),
-    ("gunicorn (HTTP, Sockets)", re.compile(r"gunicorn")),
-    ("BürgerGIS", re.compile(r"buergergis/")),
+    ("PostgreSQL-Treiber (psycopg)", re.compile(r"(?:^|/)psycopg")),
+    ("JSON/GeoJSON kodieren", re.compile(r"(?:^|/)(?:json|orjson|simplejson)/")),
+    ("Komprimieren (gzip/brotli)", re.compile(r"(?:^|/)(?:gzip|zlib|brotli|flask_compress)")),
+    ("SQLAlchemy", re.compile(r"(?:^|/)sqlalchemy/")),
+    ("Flask/Werkzeug", re.compile(r"(?:^|/)(?:flask|werkzeug|flask_[a-z]+)/")),
+    ("gunicorn (HTTP, Sockets)", re.compile(r"(?:^|/)gunicorn/")),
+    ("BürgerGIS", re.compile(r"(?:^|/)buergergis/")),
 )
 OTHER = "Übrige Python-Bibliothek"
 _FRAME = re.compile(r"\((?P<file>[^():]+)(?::\d+)?\)$")
@@ -72,7 +74,16 @@ def profile(port: int, load: Callable[[], object], seconds: int) -> Counter[str]
     spy = Path(sys.executable).with_name("py-spy")  # pinned in the dev extras
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "raw.txt"
-        cmd = [str(spy), "record", "--pid", str(min(pids)), "--subprocesses", "--format", "raw"]
+        cmd = [
+            str(spy),
+            "record",
+            "--pid",
+            str(min(pids)),
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--gil",
+        ]
         cmd += ["--rate", "250", "--duration", str(seconds), "--nonblocking", "-o", str(out)]
         worker = threading.Thread(target=load)
         recorder = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -87,7 +98,7 @@ def profile(port: int, load: Callable[[], object], seconds: int) -> Counter[str]
 def table(parts: Counter[str]) -> list[str]:
     """Markdown rows: part, share of the CPU samples."""
     total = sum(parts.values()) or 1
-    rows = ["| Teil des Prozesses | Anteil der CPU-Zeit |", "|---|---:|"]
+    rows = ["| Teil des Prozesses | Anteil der Python-Rechenzeit |", "|---|---:|"]
     rows += [f"| {name} | {count / total:.0%} |" for name, count in parts.most_common()]
     rows.append(f"| (Stichproben) | {total:,} |")
     return rows

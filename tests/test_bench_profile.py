@@ -16,14 +16,17 @@ from tests.server_support import gunicorn
 
 
 def test_stacks_land_in_the_innermost_known_part() -> None:
-    flask = "dispatch_request (/venv/site-packages/flask/app.py:880)"
-    ours = "items (/work/main/buergergis/web/ogc.py:120)"
+    flask = "dispatch_request (flask/app.py:880)"  # py-spy: relative to site-packages
+    ours = "items (buergergis/web/ogc.py:120)"
     json = "encode (/usr/lib/python3.11/json/encoder.py:200)"
-    driver = "execute (/venv/site-packages/psycopg/cursor.py:97)"
+    driver = "execute (psycopg/cursor.py:97)"
     assert profile.part_of(f"{flask};{ours};{json}") == "JSON/GeoJSON kodieren"
     assert profile.part_of(f"{flask};{ours};{driver}") == "PostgreSQL-Treiber (psycopg)"
     assert profile.part_of(f"{flask};{ours};sleep (<built-in>)") == "BürgerGIS"
     assert profile.part_of(flask) == "Flask/Werkzeug"
+    werkzeug = "_wsgi_decoding_dance (werkzeug/_internal.py:30)"
+    assert profile.part_of(f"{ours};{werkzeug}") == "Flask/Werkzeug"
+    assert profile.part_of("x (notbuergergis/a.py:1)") == profile.OTHER
     assert profile.part_of("run (/usr/lib/python3.11/threading.py:1)") == profile.OTHER
     raw = f"{flask};{ours} 3\n{flask};{ours};{json} 2\nmalformed\n"
     assert profile.breakdown(raw) == {"BürgerGIS": 3, "JSON/GeoJSON kodieren": 2}
@@ -61,7 +64,7 @@ def test_workers_are_sampled_under_load(app_server: str) -> None:
 
     parts = profile.profile(port, timed_load, 3)
     total = sum(parts.values())
-    assert total > 50, parts  # the workers were busy and sampled
+    assert total > 20, parts  # the workers were busy and sampled (GIL held: Python at work)
     assert parts["Flask/Werkzeug"] + parts["BürgerGIS"] > 0, parts
     rows = profile.table(parts)
     assert rows[0].startswith("| Teil des Prozesses") and f"| {total:,} |" in rows[-1]
