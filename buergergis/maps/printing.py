@@ -32,7 +32,7 @@ HEADER_MM = 18.0
 FOOTER_MM = 17.0
 #: Landscape: the legend is a column right of the map; portrait: a band below it.
 LEGEND_COLUMN_MM = 64.0
-LEGEND_BAND_MM = {"A4": 58.0, "A3": 70.0}
+LEGEND_BAND_MM = {"A4": 45.0, "A3": 50.0}
 PX_PER_MM = 96 / 25.4
 TITLE_MAX = 80
 #: Marks of text that make a layer "Beispieldaten" (its attribution or description says so).
