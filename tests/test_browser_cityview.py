@@ -351,6 +351,9 @@ def test_a_click_on_a_lot_opens_the_lot_not_the_ortsteil(
 # ---- numbers in popups, long texts, phone ---------------------------------------------------
 
 
+NBSP = "\u00a0"
+
+
 def german(value: float) -> str:
     """What the popup must show: the same text as the one German formatter of lists and pages."""
     return number(value, "de")
@@ -382,21 +385,30 @@ def test_popup_numbers_are_german_and_english(desktop: Any, map_server: str) -> 
     assert props["preis_eur"] >= 10000  # a price that needs a thousands separator
     open_map(desktop, map_server + f"/?layers=fahrzeugverkauf&feature=fahrzeugverkauf:{car['id']}")
     values = _popup_values(desktop)
-    assert values["Preis (€)"] == german(props["preis_eur"]) and "." in values["Preis (€)"]
+    # numbers with their unit after a no-break space (attribute unit): "57.550 €"
+    assert values["Preis"] == german(props["preis_eur"]) + NBSP + "€" and "." in values["Preis"]
     assert values["Baujahr"] == str(props["baujahr"])  # a year stays 2015, not 2.015
-    assert values["Kilometerstand"] == german(props["km_stand"])
+    assert values["Kilometerstand"] == german(props["km_stand"]) + NBSP + "km"
     lots = desktop.evaluate(
         "fetch('/ogc/collections/holzverkauf/items?f=json&limit=200').then(r => r.json())"
     )
     lot = next(f for f in lots["features"] if not float(f["properties"]["menge_rm"]).is_integer())
     open_map(desktop, map_server + f"/?layers=holzverkauf&feature=holzverkauf:{lot['id']}")
     values = _popup_values(desktop)
-    assert values["Menge (Raummeter)"] == german(lot["properties"]["menge_rm"])
-    assert "," in values["Menge (Raummeter)"]
+    assert values["Menge"] == german(lot["properties"]["menge_rm"]) + NBSP + "rm"
+    assert "," in values["Menge"]
+    assert values["Preis je Raummeter"] == german(lot["properties"]["preis_rm"]) + NBSP + "€"
+    desktop.locator(".leaflet-popup dd[data-field='preis_rm']").scroll_into_view_if_needed()
     screenshot(desktop, "cityview-popup-desktop")
     open_map(desktop, map_server + f"/?lang=en&layers=fahrzeugverkauf&feature=fahrzeugverkauf:{car['id']}")  # fmt: skip
     values = _popup_values(desktop)
-    assert values["Price (EUR)"] == english(props["preis_eur"])
+    assert values["Price"] == english(props["preis_eur"]) + NBSP + "€"
+    assert values["Mileage"] == english(props["km_stand"]) + NBSP + "km"
+    open_map(desktop, map_server + f"/?lang=en&layers=holzverkauf&feature=holzverkauf:{lot['id']}")
+    values = _popup_values(desktop)
+    assert values["Volume"] == english(lot["properties"]["menge_rm"]) + NBSP + "stacked m³"
+    desktop.locator(".leaflet-popup dd[data-field='preis_rm']").scroll_into_view_if_needed()
+    screenshot(desktop, "cityview-popup-units-en-desktop")
 
 
 def test_phone_lots_legend_and_popup_without_sideways_scrolling(

@@ -4,6 +4,7 @@ embeds that let one finger scroll the host page, and the embed builder's snippet
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -287,3 +288,116 @@ def test_office_page_from_my_location_or_a_map_click(
         assert page.locator("[data-testid=open-office]").count() >= 1
     finally:
         ctx.close()
+
+
+# ---- service tables: whole words, units, status badges, English errors ------------------------
+
+#: Words (split at spaces, hyphens and slashes, where a line may end) that Chromium laid out
+#: over more than one line; links and e-mail addresses may break inside, nothing else.
+BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  document.querySelectorAll(selector).forEach(cell => {
+    if (!cell.getClientRects().length || cell.getBoundingClientRect().width < 2) return;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      if (node.parentElement.closest('a[href^="http"], a[href^="mailto:"]')) continue;
+      const words = /[^\\s\\-\\u2013\\/]+/g;
+      let m;
+      while ((m = words.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set(Array.from(range.getClientRects())
+          .filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  });
+  return broken;
+}"""
+#: The computed fill of every badge dot with its class colour (templates/_badge.html).
+BADGE_FILLS = """() => Array.from(document.querySelectorAll('.status-badge')).map(b => [
+  b.textContent.trim(), getComputedStyle(b.querySelector('circle')).fill, b.dataset.color])"""
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_lot_table_wraps_between_words_with_units_and_badges(
+    phone: Any, desktop: Any, map_server: str, demo_layers: list[str], lang: str
+) -> None:
+    """/holzverkauf (English headers are the long ones): no word broken in two on desktop or
+    phone, no sideways scrolling, "42,5 rm" kept together, the status as a badge in the colour
+    of the lot's class on the map; the lot map uses the same colours."""
+    colours = {"frei": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
+    for name, page in (("desktop", desktop), ("phone", phone)):
+        page.goto(f"{map_server}/holzverkauf?lang={lang}")
+        page.locator("#lot-map[data-ready]").wait_for(state="attached")
+        width = page.viewport_size["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        cells = "#lots tbody th, #lots tbody td" + (", #lots thead th" if name == "desktop" else "")
+        fits = "(() => { const w = document.querySelector('#lots').closest('.table-wrap');"
+        assert page.evaluate(fits + " return w.scrollWidth <= w.clientWidth; })()"), name
+        assert page.evaluate(BROKEN_WORDS, cells) == [], (name, lang)
+        fills = page.evaluate(BADGE_FILLS)
+        assert len(fills) == page.locator("#lots tbody tr[data-fid]").count() > 0
+        for status, fill, marked in fills:
+            assert marked == colours[status] and fill == _rgb(colours[status]), (status, fill)
+        unit = "stacked m³" if lang == "en" else "rm"
+        label = "Volume" if lang == "en" else "Menge"
+        volume = page.locator(f"#lots tbody td[data-label='{label}']").first
+        text_ = volume.inner_text()
+        assert text_.endswith("\u00a0" + unit), text_
+        # the number and (the first word of) its unit share a line: joined by a no-break space
+        lines = volume.evaluate(
+            "td => { const node = td.firstChild, end = node.data.indexOf(' ');"
+            " const r = document.createRange(); r.setStart(node, 0);"
+            " r.setEnd(node, end < 0 ? node.data.length : end);"
+            " return new Set(Array.from(r.getClientRects()).filter(x => x.width > 0)"
+            ".map(x => Math.round(x.top))).size; }"
+        )
+        assert lines == 1, "number and unit on separate lines"
+        map_fills = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#lot-map path.leaflet-interactive'))"
+            ".map(p => p.getAttribute('fill'))"
+        )
+        assert map_fills and set(map_fills) <= set(colours.values()), map_fills
+        if name == "desktop":
+            page.locator("#lots").scroll_into_view_if_needed()
+        else:
+            page.locator("#lots tbody tr[data-status='frei']").first.scroll_into_view_if_needed()
+        screenshot(page, f"lots-words-{lang}-{name}")
+
+
+def test_fahrzeugverkauf_list_shows_badges_and_prices_with_units(
+    phone: Any, desktop: Any, map_server: str, demo_layers: list[str]
+) -> None:
+    colours = {"verfügbar": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
+    for name, page in (("desktop", desktop), ("phone", phone)):
+        page.goto(f"{map_server}/dienste/fahrzeugverkauf?lang=en")
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        fills = page.evaluate(BADGE_FILLS)
+        assert fills, "no status badge"
+        for status, fill, _marked in fills:
+            assert fill == _rgb(colours[status]), (status, fill)
+        price = page.locator("table.stack-table tbody td[data-label='Price']").first.inner_text()
+        assert re.fullmatch(r"[0-9,]+(\.[0-9]+)?\u00a0€", price), price
+        page.locator("table.stack-table").scroll_into_view_if_needed()
+        screenshot(page, f"fahrzeuge-badges-en-{name}")
+
+
+def test_error_page_in_english_names_the_problem(
+    phone: Any, desktop: Any, map_server: str, demo_layers: list[str]
+) -> None:
+    for name, page in (("desktop", desktop), ("phone", phone)):
+        response = page.goto(f"{map_server}/mein-ort?adresse=Xylophonweg+999&lang=en")
+        assert response is not None and response.status == 404
+        assert page.locator("h1").inner_text() == "Not found"
+        message = page.get_by_test_id("error").inner_text()
+        assert message == "The address 'Xylophonweg 999' was not found.", message
+        screenshot(page, f"error-en-{name}")

@@ -280,7 +280,10 @@ def test_json_errors_stay_german_unless_english_is_asked_for(
         "Die Adresse 'Xylophonweg 999' wurde nicht gefunden."
     )
     body = client.get(path + "&lang=en").get_json()
-    assert body == {"code": "NotFound", "description": "The address 'Xylophonweg 999' was not found."}
+    assert body == {
+        "code": "NotFound",
+        "description": "The address 'Xylophonweg 999' was not found.",
+    }
     api = client.get("/ogc/collections/gibtsnicht?f=json").get_json()
     assert api["description"] == "Die Ebene 'gibtsnicht' gibt es nicht."
     english = client.get("/ogc/collections/gibtsnicht?f=json&lang=en").get_json()

@@ -138,7 +138,7 @@ def html_page(template: str, **context: Any) -> Response:
         tr=lambda text, **values: tr(text, lang, **values),
         fmt=lambda value, unit=None: fmt(value, unit, lang),
         units=lambda record: units(record.attributes, lang),
-        badge=badge,
+        badge=badge, is_date=lambda value: isinstance(value, date),
     )  # fmt: skip
     body = render_template(template, is_link=is_link, **context)
     response = Response(body, mimetype="text/html")
