@@ -19,9 +19,11 @@ TERRAIN = "ext-gelaende"
 SLOW = "ext-langsam"
 DOWN = "ext-ausfall"
 FOREIGN = "ext-fremd"
+XYZ = "ext-kacheln"
+WMTS = "ext-wmts"
 TEMPLATE = "liegt im festgesetzten Überschwemmungsgebiet der {gewaesser}"
-#: Upstream timeout of the test apps: the slow upstream answers only after 5 s.
-TIMEOUT_S = 3.0
+#: Upstream timeout of the test apps: the slow upstream answers only after 8 s.
+TIMEOUT_S = 4.0
 
 
 def definitions(upstream: Upstream) -> dict[str, dict[str, Any]]:
@@ -43,6 +45,14 @@ def definitions(upstream: Upstream) -> dict[str, dict[str, Any]]:
         DOWN: {**base, "id": DOWN, "title": "Ausgefallener Dienst", "attribution": "Aus (Test)",
                "extern": {"type": "xyz",
                           "url": f"http://127.0.0.2:{free_port()}/tiles/{{z}}/{{x}}/{{y}}.png"}},
+        # MapServer's tile mode (Google XYZ order) as an XYZ and as a RESTful-WMTS-like service
+        XYZ: {**base, "id": XYZ, "title": "Kacheldienst (XYZ)", "attribution": "XYZ (Test)",
+              "extern": {"type": "xyz", "url": f"{upstream.url}?mode=tile&tilemode=gmap"
+                         "&tile={x}+{y}+{z}&layers=ueberschwemmung"}},
+        WMTS: {**base, "id": WMTS, "title": "Kacheldienst (WMTS)", "attribution": "WMTS (Test)",
+               "extern": {"type": "wmts", "layers": ["ueberschwemmung"],
+                          "url": f"{upstream.url}?mode=tile&tilemode=gmap"
+                          "&tile={TileCol}+{TileRow}+{TileMatrix}&layers={Layer}"}},
         FOREIGN: {**base, "id": FOREIGN, "title": "Fremder Dienst", "attribution": "Fremd",
                   "extern": {"type": "wms", "url": "http://127.0.0.3:8080/wms",
                              "layers": ["x"]}},

@@ -26,7 +26,17 @@ from buergergis.extern.featureinfo import UNAVAILABLE
 from buergergis.extern.proxy import unavailable_tile
 from buergergis.extern.registry import load_registry
 from buergergis.settings import PROJECT_ROOT, Settings, load_settings
-from tests.extern_support import DOWN, FLOOD, FOREIGN, SLOW, TERRAIN, extern_app, write_layers
+from tests.extern_support import (
+    DOWN,
+    FLOOD,
+    FOREIGN,
+    SLOW,
+    TERRAIN,
+    WMTS,
+    XYZ,
+    extern_app,
+    write_layers,
+)
 from tests.upstream_support import INSIDE, OUTSIDE, Upstream, upstream_wms
 
 #: The z14 tile with the Weser by the Hameln old town (contains INSIDE).
@@ -36,7 +46,7 @@ ORIGIN = 20037508.342789244
 
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
-    with upstream_wms(tmp_path_factory.mktemp("upstream"), delay_s=5.0) as running:
+    with upstream_wms(tmp_path_factory.mktemp("upstream"), delay_s=8.0) as running:
         yield running
 
 
@@ -206,6 +216,28 @@ def test_second_request_is_a_cache_hit(
     assert cached, "kein Kachel-Cache unter <shared>/cache/extern"
 
 
+@pytest.mark.parametrize("layer_id", [XYZ, WMTS])
+def test_xyz_and_wmts_tiles_match_the_wms_tile(
+    web: FlaskClient, upstream: Upstream, layer_id: str
+) -> None:
+    z, x, y = TILE
+    before = upstream.seen["/wms"]
+    response = web.get(f"/extern/{layer_id}/{z}/{x}/{y}.png")
+    assert response.status_code == 200 and "X-Extern-Status" not in response.headers
+    assert upstream.log[-1].startswith(f"/wms?mode=tile&tilemode=gmap&tile={x}+{y}+{z}&layers=")
+    assert upstream.seen["/wms"] == before + 1  # one tile, no meta tile from a tile service
+    ours, theirs = rgba(response.data), upstream_tile(upstream, "ueberschwemmung", z, x, y)
+    # MapServer's tile mode draws on white, GetMap transparent: compare where the blue zone is
+    blue = [(is_blue(o), is_blue(t)) for o, t in zip(ours.getdata(), theirs.getdata(), strict=True)]
+    assert sum(o == t for o, t in blue) / len(blue) > 0.98
+    assert 0.05 < sum(o for o, _ in blue) / len(blue) < 0.95
+
+
+def is_blue(pixel: tuple[int, int, int, int]) -> bool:
+    r, g, b, a = pixel
+    return a > 0 and b > r + 40
+
+
 def test_raster_layer_as_jpeg(web: FlaskClient) -> None:
     z, x, y = TILE
     response = web.get(f"/extern/{TERRAIN}/{z}/{x}/{y}.png")
@@ -317,7 +349,7 @@ def test_mein_ort_names_the_flood_zone(web: FlaskClient) -> None:
 def test_mein_ort_outside_the_flood_zone(web: FlaskClient) -> None:
     lon, lat = OUTSIDE
     body = web.get(f"/mein-ort.json?lat={lat}&lon={lon}").get_json()
-    assert FLOOD not in [a["layer"] for a in body["extern"]]
+    assert FLOOD not in [a["layer"] for a in body["extern"]], body["extern"]
 
 
 @pytest.mark.usefixtures("demo_layers")

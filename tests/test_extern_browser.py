@@ -36,7 +36,7 @@ LOADED = (
 
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
-    with upstream_wms(tmp_path_factory.mktemp("upstream-browser"), delay_s=5.0) as running:
+    with upstream_wms(tmp_path_factory.mktemp("upstream-browser"), delay_s=8.0) as running:
         yield running
 
 
