@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -227,3 +228,23 @@ def test_address_search_where_an_address_layer_exists(
         assert missing.status_code == 404 and "nicht gefunden" in missing.get_json()["description"]
     finally:
         app.extensions["buergergis_services"] = before
+
+
+def test_report_names_lots_with_their_units(
+    client: FlaskClient, points: list[tuple[float, float]]
+) -> None:
+    """„Mein Ort" lists free lots as "12,5 rm zu 38,5 €" from the layer's units (no-break
+    spaces); the JSON keeps plain numbers."""
+    lat, lon = points[-2]  # inside a wood lot
+    body = report(client, lat, lon)
+    assert body["holzverkauf"], "kein freies Los in der Nähe"
+    assert isinstance(body["holzverkauf"][0]["preis_rm"], int | float)
+    for lang, pattern in (
+        ("de", r"[0-9.,]+\u00a0rm zu [0-9.,]+\u00a0€"),
+        ("en", r"[0-9.,]+\u00a0stacked m³ at [0-9.,]+\u00a0€"),
+    ):
+        page = client.get(f"/mein-ort?lat={lat}&lon={lon}&lang={lang}").get_data(as_text=True)
+        lots = re.search(r'<ol data-testid="lots">(.*?)</ol>', page, re.S)
+        assert lots is not None
+        found = re.findall(pattern, lots.group(1))
+        assert len(found) == len(body["holzverkauf"]), (lang, lots.group(1))
