@@ -15,7 +15,7 @@ from flask import Flask
 from buergergis import create_app
 from buergergis.settings import Settings
 from tests.extern_support import DOWN, FLOOD, extern_config
-from tests.maps_support import screenshot, serve, wait_for, wait_ready
+from tests.maps_support import axe_violations, screenshot, serve, wait_for, wait_ready
 from tests.upstream_support import HOST, INSIDE, Upstream, upstream_wms
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_layers")]
@@ -95,6 +95,7 @@ def test_flood_zone_on_the_map_without_contacting_the_authority(
         )
     page.wait_for_timeout(300)
     screenshot(page, f"extern-{name}")
+    assert axe_violations(page) == []
     assert_private(page, upstream)
     assert any(f"/extern/{FLOOD}/14/" in u for u in page.seen)
 
