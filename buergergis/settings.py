@@ -143,6 +143,7 @@ class Settings(BaseSettings):
     )
     extern_timeout_s: float = Field(default=5.0, gt=0, le=60, description="Timeout of every request to an external service (tiles, legend, GetFeatureInfo).")  # fmt: skip
     extern_max_mb: float = Field(default=8.0, gt=0, le=100, description="Largest response accepted from an external service (MB).")  # fmt: skip
+    extern_cache_hours: float = Field(default=168, gt=0, description="Cached tiles of external layers older than this are fetched again (when the service is down then, the map shows 'Dienst nicht erreichbar').")  # fmt: skip
     home_center: str = Field(
         default="52.1037,9.3563",
         description="Centre of the city view as 'lat,lon' (WGS84); default: Hameln, Pferdemarkt.",

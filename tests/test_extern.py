@@ -238,6 +238,24 @@ def is_blue(pixel: tuple[int, int, int, int]) -> bool:
     return a > 0 and b > r + 40
 
 
+def test_old_cached_tiles_are_fetched_again(
+    web: FlaskClient, upstream: Upstream, ext_root: Path
+) -> None:
+    import os
+    import time
+
+    z, x, y = 14, 8614, 5402  # not asked by another test
+    web.get(f"/extern/{FLOOD}/{z}/{x}/{y}.png")
+    asked = upstream.seen["/wms"]
+    web.get(f"/extern/{FLOOD}/{z}/{x}/{y}.png")
+    assert upstream.seen["/wms"] == asked  # fresh: from the cache
+    week_ago = time.time() - 169 * 3600  # older than BUERGERGIS_EXTERN_CACHE_HOURS (168)
+    for tile in (ext_root / "shared" / "cache" / "extern" / FLOOD).rglob(f"{z}/**/*.png"):
+        os.utime(tile, (week_ago, week_ago))
+    again = web.get(f"/extern/{FLOOD}/{z}/{x}/{y}.png")
+    assert again.status_code == 200 and upstream.seen["/wms"] == asked + 1
+
+
 def test_raster_layer_as_jpeg(web: FlaskClient) -> None:
     z, x, y = TILE
     response = web.get(f"/extern/{TERRAIN}/{z}/{x}/{y}.png")

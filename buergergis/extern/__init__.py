@@ -38,4 +38,5 @@ def load_external(settings: Settings) -> External:
     """Read and check the external layers; MapProxy itself starts on the first tile."""
     registry = load_registry(settings)
     policy = policy_of(settings)
-    return External(registry, ExternalProxy(registry, settings.shared, policy), policy)
+    proxy = ExternalProxy(registry, settings.shared, policy, settings.extern_cache_hours)
+    return External(registry, proxy, policy)

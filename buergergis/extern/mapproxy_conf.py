@@ -63,8 +63,11 @@ def _source(layer: ExternalLayer, timeout_s: float) -> dict[str, Any]:
     return {"type": "tile", "url": _tile_url(layer), "grid": GRID, "http": http}
 
 
-def build(layers: tuple[ExternalLayer, ...], shared: Path, timeout_s: float) -> dict[str, Any]:
-    """The whole MapProxy configuration as a dict (written as YAML by the proxy)."""
+def build(
+    layers: tuple[ExternalLayer, ...], shared: Path, timeout_s: float, refresh_hours: float
+) -> dict[str, Any]:
+    """The whole MapProxy configuration as a dict (written as YAML by the proxy); cached
+    tiles older than ``refresh_hours`` are fetched again."""
     root = cache_dir(shared)
     conf: dict[str, Any] = {
         "services": {
@@ -95,6 +98,7 @@ def build(layers: tuple[ExternalLayer, ...], shared: Path, timeout_s: float) -> 
             "format": layer.extern.format,
             "request_format": layer.extern.format,
             "cache": {"type": "file", "directory_layout": "tms", "directory": str(root / layer.id)},
+            "refresh_before": {"hours": refresh_hours},
         }
         conf["sources"][f"{layer.id}_source"] = _source(layer, timeout_s)
     return conf

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,10 +61,13 @@ def unavailable_tile(text: str = UNAVAILABLE) -> bytes:
 class ExternalProxy:
     """MapProxy for the registry's layers (built lazily, once, thread-safe)."""
 
-    def __init__(self, registry: Registry, shared: Path, policy: Policy) -> None:
+    def __init__(
+        self, registry: Registry, shared: Path, policy: Policy, refresh_hours: float = 168
+    ) -> None:
         self.registry = registry
         self.shared = shared
         self.policy = policy
+        self.refresh_hours = refresh_hours
         self._app: Any = None
         self._lock = threading.Lock()
         self._last_ok: dict[str, bool] = {}  # per layer: did the last upstream answer work?
@@ -78,11 +82,13 @@ class ExternalProxy:
         from mapproxy.config.loader import load_configuration
         from mapproxy.wsgiapp import MapProxyApp
 
-        conf = mapproxy_conf.build(self.registry.public, self.shared, self.policy.timeout_s)
+        conf = mapproxy_conf.build(
+            self.registry.public, self.shared, self.policy.timeout_s, self.refresh_hours
+        )
         folder = mapproxy_conf.cache_dir(self.shared)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "mapproxy.yaml"
-        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(yaml.safe_dump(conf, allow_unicode=True, sort_keys=False), encoding="utf-8")
         tmp.replace(path)  # several processes may write it; each writes the same text
         loaded = load_configuration(mapproxy_conf=str(path))
