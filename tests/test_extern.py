@@ -483,3 +483,18 @@ def test_featureinfo_formats_become_readable_text(
     assert readable(fallback, found) == (
         tuple(f"GEWAESSER: {n}" for n in names) if names else ("nichts gefunden",)
     )
+
+
+def test_a_catalog_layer_wins_over_an_external_layer_of_the_same_id() -> None:
+    from dataclasses import replace
+
+    from buergergis.maps.layers import external_map_layer, with_external
+
+    mine = ExternalLayer(kind="external", id="ext-gleich", title="Extern", extern=WMS)
+    other = ExternalLayer(kind="external", id="ext-anders", title="Anders", extern=WMS)
+    city = replace(external_map_layer(mine), kind="vector", title="Eigene Ebene", tile_url=None)
+    combined = with_external([city], (mine, other))
+    assert [(la.id, la.title) for la in combined] == [
+        ("ext-gleich", "Eigene Ebene"),
+        ("ext-anders", "Anders"),
+    ]

@@ -253,6 +253,15 @@ def external_map_layer(layer: ExternalLayer, lang: Lang = "de") -> MapLayer:
     )
 
 
+def with_external(
+    layers: list[MapLayer], external: tuple[ExternalLayer, ...], lang: Lang = "de"
+) -> list[MapLayer]:
+    """The catalog's layers followed by the external ones; an external layer whose id a
+    catalog layer already has is left out (the city's own layer wins)."""
+    known = {layer.id for layer in layers}
+    return layers + [external_map_layer(la, lang) for la in external if la.id not in known]
+
+
 def easy_lines(text: str | None) -> tuple[str, ...]:
     """A plain-language text as its lines (Leichte Sprache: one sentence per line)."""
     return tuple(line.strip() for line in (text or "").splitlines() if line.strip())

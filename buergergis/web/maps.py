@@ -19,10 +19,10 @@ from buergergis.maps.build import Basemap, build_city_map, build_embed_map, rend
 from buergergis.maps.i18n import Lang, texts
 from buergergis.maps.layers import (
     MapLayer,
-    external_map_layer,
     group_by_category,
     map_layer,
     nearest_choices,
+    with_external,
 )
 from buergergis.maps.listing import (
     ListPage,
@@ -108,8 +108,7 @@ def _basemap() -> Basemap:
 
 def _select(records: list[LayerRecord], view: MapView) -> tuple[list[MapLayer], list[str]]:
     """Map layers of a view, and requested ids that are unknown (left out with a notice)."""
-    layers = [map_layer(r, view.lang) for r in records]
-    layers += [external_map_layer(la, view.lang) for la in external_layers()]
+    layers = with_external([map_layer(r, view.lang) for r in records], external_layers(), view.lang)
     known = {la.id for la in layers}
     missing = [i for i in view.layers or () if i not in known]
     return layers, missing
@@ -241,7 +240,7 @@ def oembed() -> Response:
     view = embed.view_from_url(url, s.public_url, request.host)
     with state().engine.connect() as conn:
         layers = [map_layer(r, view.lang) for r in _records(conn)]
-    layers += [external_map_layer(la, view.lang) for la in external_layers()]
+    layers = with_external(layers, external_layers(), view.lang)
     frame = _frame(view, layers, str(embed.DEFAULT_WIDTH), embed.DEFAULT_HEIGHT)
     data = embed.oembed(frame, "BürgerGIS Hameln", _public_url(), max_w, max_h)
     if fmt == "xml":
