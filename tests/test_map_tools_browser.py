@@ -145,7 +145,7 @@ def test_measure_distance_and_area_with_the_mouse(map_server: str, desktop: Any)
     box = page.locator(".bgis-map").bounding_box()
     ox, oy = box["x"], box["y"]
     page.locator(".bgis-measure-line").click()
-    for x, y in ((500, 300), (800, 450), (800, 450)):  # clicking the last point again ends
+    for x, y in ((300, 350), (650, 550), (650, 550)):  # clicking the last point again ends
         page.mouse.click(ox + x, oy + y)
         page.wait_for_timeout(150)
     wait_for(page, "BGIS.measureControl.last !== null")
@@ -157,7 +157,7 @@ def test_measure_distance_and_area_with_the_mouse(map_server: str, desktop: Any)
     )
 
     page.locator(".bgis-measure-area").click()
-    corners = ((450, 250), (850, 250), (850, 550), (450, 550))
+    corners = ((250, 300), (650, 300), (650, 600), (250, 600))  # left of the tools
     for x, y in (*corners, corners[0]):  # clicking the first point closes the polygon
         page.mouse.click(ox + x, oy + y)
         page.wait_for_timeout(150)

@@ -57,7 +57,7 @@
   }
 
   var MeasureControl = L.Control.extend({
-    options: { position: 'topleft' },
+    options: { position: 'topright' },
 
     initialize: function (texts) {
       this.t = texts;

@@ -25,7 +25,7 @@
   }
 
   var PrintControl = L.Control.extend({
-    options: { position: 'topleft' },
+    options: { position: 'topright' },
 
     initialize: function (texts) { this.t = texts; this.dialog = null; this.opener = null; },
 
