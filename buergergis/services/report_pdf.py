@@ -1,8 +1,9 @@
 """The PDF of „Mein Ort": WeasyPrint renders the very HTML of the print view.
 
-Only this server's own static files are read (CSS below ``static/``); every other URL –
-another host, ``file:``, ``data:`` beyond what the page holds – is refused, so a PDF never
-makes a network request. The page footer (``static/services/place.css``, ``@page``) repeats
+Also the print of the city map (``/druck.pdf``) is made here. Only this server's own static
+files (CSS below ``static/``) and the page's in-memory resources (``mem/…``: the print's map
+picture) are read; every other URL – another host, ``file:``, ``data:`` beyond what the page
+holds – is refused, so a PDF never makes a network request. The page footer (``static/services/place.css``, ``@page``) repeats
 the note that this is no official information.
 """
 
