@@ -154,6 +154,34 @@ def test_picture_has_every_kita_of_the_frame_once(
     assert len(inside) == pytest.approx(len(expected), abs=2)  # edge dots may be cut
 
 
+def _dots(picture_shapes: list[str], frame: Frame) -> set[tuple[int, int]]:
+    found = re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)"', "".join(picture_shapes))
+    dots = {(round(float(x)), round(float(y))) for x, y in found}
+    return {(x, y) for x, y in dots if 0 <= x <= frame.width and 0 <= y <= frame.height}
+
+
+def test_print_hides_past_entries_as_the_map_does(
+    print_app: Flask, engine: Engine, demo_layers: list[str]
+) -> None:
+    """Ferienaktionen that ended before today are left out (the map's "nothing past" rule),
+    unless ``alle=1``; the counts are compared with PostGIS."""
+    frame = Frame(CENTRE[0], CENTRE[1], 11, 1200, 1200)  # the whole city
+    day = today()
+    with engine.connect() as conn:
+        record = get_layer(conn, "ferienaktionen")
+        total, current = conn.execute(
+            text(f"SELECT count(DISTINCT geom), count(DISTINCT geom) FILTER (WHERE ende IS NULL OR ende >= :d) FROM {layer_view('ferienaktionen')}"),  # noqa: S608
+            {"d": day},
+        ).one()  # fmt: skip
+    provider = print_app.extensions["buergergis.tiles"]
+    layer = map_layer(record)
+    everything = draw(provider, frame, [PrintLayer(record, paint_of(layer))])
+    shown = draw(provider, frame, [PrintLayer(record, paint_of(layer, ("ende", day)))])
+    assert 0 < current < total, "the demo data should have past and current Ferienaktionen"
+    assert len(_dots(everything.shapes, frame)) == pytest.approx(total, abs=1)
+    assert len(_dots(shown.shapes, frame)) == pytest.approx(current, abs=1)
+
+
 @pytest.mark.parametrize(
     ("query", "word"),
     [

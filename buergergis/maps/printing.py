@@ -175,8 +175,17 @@ def printable(layers: list[MapLayer], shown: set[str]) -> list[MapLayer]:
     return sorted(chosen, key=lambda la: (order.get(la.id) or {}).get("zIndex", 0))
 
 
-def paint_of(layer: MapLayer) -> Paint:
-    """The map's style of a layer as the picture draws it (classes by attribute included)."""
+def paint_of(layer: MapLayer, past: tuple[str, date] | None = None) -> Paint:
+    """The map's style of a layer as the picture draws it (classes by attribute included);
+    ``past`` = (date attribute, today) hides past entries as the map does (unset dates stay)."""
+    keep = None
+    if past is not None:
+        attribute, day = past[0], past[1].isoformat()
+
+        def keep(props: dict[str, object]) -> bool:
+            value = props.get(attribute)
+            return value is None or str(value)[:10] >= day
+
     by = layer.by_attribute
     classify = None
     if by is not None:
@@ -192,6 +201,7 @@ def paint_of(layer: MapLayer) -> Paint:
         weight=layer.weight or 2.0,
         opacity=layer.opacity,
         classify=classify,
+        keep=keep,
     )
 
 

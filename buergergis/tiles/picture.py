@@ -100,6 +100,7 @@ class Paint:
     weight: float
     opacity: float = 1.0
     classify: Callable[[dict[str, Any]], str | None] | None = None
+    keep: Callable[[dict[str, Any]], bool] | None = None  # e.g. "nothing past" of the map
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,10 @@ def _shape(
 ) -> Iterable[str]:
     geometry = feature["geometry"]
     kind, coords = geometry["type"], geometry["coordinates"]
-    own = paint.classify(feature.get("properties") or {}) if paint.classify else None
+    props = feature.get("properties") or {}
+    if paint.keep is not None and not paint.keep(props):
+        return
+    own = paint.classify(props) if paint.classify else None
     stroke, fill = own or paint.color, own or paint.fill
     if kind in {"Point", "MultiPoint"}:
         for c in [coords] if kind == "Point" else coords:

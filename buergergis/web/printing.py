@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template, request
 
@@ -18,10 +19,12 @@ from buergergis.maps.layers import map_layer
 from buergergis.maps.printing import paint_of, parse_print, print_page, printable
 from buergergis.services import report_pdf
 from buergergis.services.filters import today
+from buergergis.services.on_map import MapServices, map_services
 from buergergis.store.catalog import list_layers
 from buergergis.tiles.picture import PrintLayer, draw
 from buergergis.tiles.provider import TileProvider
 from buergergis.web import state
+from buergergis.web.services_support import service_layers
 
 bp = Blueprint("printing", __name__)
 log = logging.getLogger("buergergis.web.printing")
@@ -38,13 +41,15 @@ def print_pdf() -> Response:
     by_id = {r.id: r for r in records}
     layers = [map_layer(r, view.lang) for r in records]
     chosen = printable(layers, visible_ids(layers, view))
-    page = print_page(wanted, chosen, view.center or settings.home.center, today())
+    day = today()
+    services = map_services(records, service_layers(), view.show_past, day)
+    page = print_page(wanted, chosen, view.center or settings.home.center, day)
     provider: TileProvider = current_app.extensions["buergergis.tiles"]
     basemap = settings.basemap_url if view.basemap != "none" else ""
     picture = draw(
         provider,
         page.frame,
-        [PrintLayer(by_id[la.id], paint_of(la)) for la in chosen],
+        [PrintLayer(by_id[la.id], paint_of(la, _past(services, la.id, day))) for la in chosen],
         basemap_url=basemap,
     )
     html = render_template(
@@ -70,3 +75,9 @@ def print_pdf() -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _past(services: MapServices, layer_id: str, day: date) -> tuple[str, date] | None:
+    """The map's "nothing past" rule of a layer (``alle=1`` shows everything), if any."""
+    attribute = services.past.get(layer_id)
+    return None if attribute is None or services.show_past else (attribute, day)
