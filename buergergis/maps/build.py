@@ -172,7 +172,7 @@ def page_config(
         "request_lot", "lot_free", "lot_unavailable", "opening_loading", "opening_error",
         "my_place", "my_place_hint", "my_place_center", "my_place_cancel", "office_open_now",
         "office_none_open", "only_free_lots", "only_available_vehicles",
-        "book", "gesture_hint", "markers_hint",
+        "book", "gesture_hint", "markers_hint", "extern_unavailable",
     )  # fmt: skip
     offices = [lid for lid, role in services.roles.items() if role == "buergeramt"]
     return {

@@ -278,7 +278,7 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (s) {
         if (!s) return;
-        box.textContent = s.ok ? '' : cfg.title + ': ' + s.message;
+        box.textContent = s.ok ? '' : BGIS.t('externUnavailable', { title: cfg.title });
         box.hidden = s.ok;
       })
       .catch(function () {});
