@@ -360,6 +360,8 @@ def test_mein_ort_names_the_flood_zone(web: FlaskClient) -> None:
     page = web.get(f"/mein-ort?lat={lat}&lon={lon}").get_data(as_text=True)
     assert "liegt im festgesetzten Überschwemmungsgebiet der Weser" in page
     assert "Auskünfte anderer Behörden" in page and UNAVAILABLE in page
+    english = web.get(f"/mein-ort?lat={lat}&lon={lon}&lang=en").get_data(as_text=True)
+    assert "Other authorities&#39; information" in english and "Service not reachable" in english
     assert body["ortsteil"] is not None  # the rest of the report is there
 
 
