@@ -107,9 +107,10 @@ def test_measure_distance_with_the_keyboard_only(map_server: str, desktop: Any) 
     # Tab reaches the tool: the button is a real button in the map controls
     button = page.locator(".bgis-measure-line")
     assert button.evaluate("b => b.tagName") == "BUTTON"
+    assert page.evaluate("typeof L.PM") == "undefined"  # geoman comes with the first use
     button.focus()
     page.keyboard.press("Enter")
-    assert button.get_attribute("aria-pressed") == "true"
+    wait_for(page, "document.querySelector('.bgis-measure-line').ariaPressed === 'true'")
     assert page.evaluate("document.activeElement === BGIS.map.getContainer()")
     assert "ersten Punkt" in announced(page)
     assert page.locator(".bgis-crosshair").is_visible()
@@ -145,6 +146,7 @@ def test_measure_distance_and_area_with_the_mouse(map_server: str, desktop: Any)
     box = page.locator(".bgis-map").bounding_box()
     ox, oy = box["x"], box["y"]
     page.locator(".bgis-measure-line").click()
+    wait_for(page, "document.querySelector('.bgis-measure-line').ariaPressed === 'true'")
     for x, y in ((300, 350), (650, 550), (650, 550)):  # clicking the last point again ends
         page.mouse.click(ox + x, oy + y)
         page.wait_for_timeout(150)
@@ -157,6 +159,7 @@ def test_measure_distance_and_area_with_the_mouse(map_server: str, desktop: Any)
     )
 
     page.locator(".bgis-measure-area").click()
+    wait_for(page, "document.querySelector('.bgis-measure-area').ariaPressed === 'true'")
     corners = ((250, 300), (650, 300), (650, 600), (250, 600))  # left of the tools
     for x, y in (*corners, corners[0]):  # clicking the first point closes the polygon
         page.mouse.click(ox + x, oy + y)
@@ -178,6 +181,7 @@ def test_measure_distance_and_area_with_the_mouse(map_server: str, desktop: Any)
 def test_measure_on_a_phone_by_touch_in_english(map_server: str, phone: Any) -> None:
     page = open_map(phone, map_server, VIEW + "&lang=en")
     page.locator(".bgis-measure-line").tap()
+    wait_for(page, "document.querySelector('.bgis-measure-line').ariaPressed === 'true'")
     box = page.locator(".bgis-map").bounding_box()
     for x, y in ((230, 430), (320, 640)):  # below the controls
         page.touchscreen.tap(box["x"] + x, box["y"] + y)

@@ -170,13 +170,14 @@ class PageMount(MacroElement):
 
 
 class MapTools(JSCSSMixin, MacroElement):
-    """Measuring (geoman + GeographicLib, ``static/js/measure.js``) and the print dialog
-    (``static/js/print.js``) of the city map; the texts come in the page language."""
+    """Measuring (``static/js/measure.js``: GeographicLib, and geoman loaded on first use) and
+    the print dialog (``static/js/print.js``) of the city map, in the page language."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            BGIS.mountMeasure({{ this._parent.get_name() }}, {{ this.texts|tojson }});
+            BGIS.mountMeasure({{ this._parent.get_name() }}, {{ this.texts|tojson }},
+                              {{ this.assets|tojson }});
             BGIS.mountPrint({{ this._parent.get_name() }}, {{ this.texts|tojson }});
         {% endmacro %}
         """
@@ -186,8 +187,10 @@ class MapTools(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "MapTools"
         self.texts = texts
-        self.default_js = [*links(("geoman", "geodesic"), VENDOR_JS), *own_js("measure", "print")]
-        self.default_css = [
-            *links(("geoman_css",), VENDOR_CSS),
-            ("bgis_tools_css", static_url(OWN_CSS["tools"])),
-        ]
+        # geoman is loaded by measure.js on the first measurement (not with every page)
+        self.assets = {
+            "js": static_url(VENDOR_JS["geoman"]),
+            "css": static_url(VENDOR_CSS["geoman_css"]),
+        }
+        self.default_js = [*links(("geodesic",), VENDOR_JS), *own_js("measure", "print")]
+        self.default_css = [("bgis_tools_css", static_url(OWN_CSS["tools"]))]

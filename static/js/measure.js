@@ -11,8 +11,33 @@
 (function () {
   'use strict';
   var BGIS = window.BGIS = window.BGIS || {};
-  // geoman only on its own drawings: the city's layers stay untouched by it
-  if (window.L && L.PM && L.PM.setOptIn) L.PM.setOptIn(true);
+  /* geoman (about 80 kB compressed) is loaded on the first measurement, not with every map page;
+     it then works in opt-in mode: only on its own drawing, the city's layers stay untouched. */
+  var geoman = null;
+  function loadGeoman(map, assets) {
+    if (!geoman) {
+      geoman = new Promise(function (resolve, reject) {
+        if (window.L && L.PM) { resolve(); return; }
+        var css = document.createElement('link');
+        css.rel = 'stylesheet';
+        css.href = assets.css;
+        document.head.appendChild(css);
+        var js = document.createElement('script');
+        js.src = assets.js;
+        js.onload = resolve;
+        js.onerror = function () { geoman = null; reject(new Error('geoman')); };
+        document.head.appendChild(js);
+      }).then(function () {
+        L.PM.setOptIn(true);
+        if (!map.pm) {  // as geoman's init hook would do for a map created after it
+          map.pm = new L.PM.Map(map);
+          map.pm.setGlobalOptions({});
+        }
+        map.pm.setLang(BGIS.page && BGIS.page.lang === 'en' ? 'en' : 'de');
+      });
+    }
+    return geoman;
+  }
 
   var STYLE = { color: '#b3005e', weight: 3, dashArray: '6 4', fillOpacity: 0.15 };
 
@@ -59,8 +84,9 @@
   var MeasureControl = L.Control.extend({
     options: { position: 'topright' },
 
-    initialize: function (texts) {
+    initialize: function (texts, assets) {
       this.t = texts;
+      this.assets = assets;
       this.shape = null;       // 'Line' | 'Polygon' while measuring
       this.working = null;     // geoman's layer being drawn
       this.kbd = false;        // last input came from the keyboard
@@ -95,7 +121,6 @@
       this.cross = L.DomUtil.create('div', 'bgis-crosshair', map.getContainer());
       this.cross.setAttribute('aria-hidden', 'true');
       this.cross.hidden = true;
-      if (map.pm && map.pm.setLang) map.pm.setLang(BGIS.page && BGIS.page.lang === 'en' ? 'en' : 'de');
       map.on('pm:drawstart', this._drawStart, this);
       map.on('pm:create', this._created, this);
       map.on('move', this._follow, this);
@@ -116,6 +141,15 @@
     },
 
     start: function (shape, fromKeyboard) {
+      var self = this;
+      loadGeoman(this._map, this.assets).then(function () {
+        self._begin(shape, fromKeyboard);
+      }, function () {
+        self.announce(self.t.measure_unavailable);
+      });
+    },
+
+    _begin: function (shape, fromKeyboard) {
       var map = this._map;
       if (this.shape) this.finish(true);
       this.result.clearLayers();
@@ -152,7 +186,7 @@
       this.working = null;
       this.shape = null;
       if (working) working.off('pm:vertexadded pm:vertexremoved', this._update, this);
-      if (this._map.pm.globalDrawModeEnabled()) this._map.pm.disableDraw();
+      if (this._map.pm && this._map.pm.globalDrawModeEnabled()) this._map.pm.disableDraw();
       BGIS.measuring = false;
       if (this.zoomOnDouble) this._map.doubleClickZoom.enable();
       this._ui(false);
@@ -246,13 +280,9 @@
     },
   });
 
-  BGIS.mountMeasure = function (map, texts) {
-    if (!window.geodesic || !L.PM) return null;
-    if (!map.pm) {  // opt-in mode: geoman joins this map only (as its init hook would)
-      map.pm = new L.PM.Map(map);
-      map.pm.setGlobalOptions({});
-    }
-    BGIS.measureControl = new MeasureControl(texts).addTo(map);
+  BGIS.mountMeasure = function (map, texts, assets) {
+    if (!window.geodesic) return null;
+    BGIS.measureControl = new MeasureControl(texts, assets).addTo(map);
     return BGIS.measureControl;
   };
 })();
