@@ -144,8 +144,9 @@ class Guard(urllib.request.BaseHandler):
 
 
 def opener(policy: Policy) -> urllib.request.OpenerDirector:
-    """A urllib opener with the guard (no proxy from the environment, no cookies)."""
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}), Guard(policy))
+    """A urllib opener with the guard, no cookies; an outgoing proxy from the environment
+    (``https_proxy``) is used as MapProxy uses it — the guard checks the target host."""
+    return urllib.request.build_opener(Guard(policy))
 
 
 _LOCK = threading.Lock()
