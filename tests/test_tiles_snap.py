@@ -12,6 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 import mapbox_vector_tile
+import numpy as np
 import psycopg
 import pytest
 import shapely
@@ -19,6 +20,7 @@ from shapely.geometry import shape
 from sqlalchemy import Engine, text
 
 from buergergis.catalog.models import Attribute, Source, VectorLayer
+from buergergis.ingest.clearance import minimum_clearance
 from buergergis.ingest.pipeline import load_layer
 from buergergis.settings import Settings
 from buergergis.store import lifecycle
@@ -175,6 +177,22 @@ def test_loader_stores_each_polygons_minimum_clearance(
         assert "ST_SnapToGrid" not in vector.build_query([points], TileAddress(*tile_at(16))).sql
     finally:
         _drop(engine, POINTS)
+
+
+def test_fast_clearance_equals_geos_on_random_polygons() -> None:
+    rng = np.random.default_rng(7)
+    shapes = []
+    for _ in range(3000):  # star-shaped, convex or not, 3–15 vertices, 1 cm to 1 km
+        n = int(rng.integers(3, 16))
+        angles, radii = np.sort(rng.uniform(0, 2 * np.pi, n)), rng.uniform(0.2, 10, n)
+        xy = np.c_[radii * np.cos(angles), radii * np.sin(angles)] * rng.uniform(0.001, 100)
+        shapes.append(shapely.Polygon(xy + CENTRE))
+    shapes += list(hostile_frame().geometry)  # holes, multi, many vertices: GEOS itself
+    shapes.append(shapely.Polygon([(0, 0), (1, 0), (1, 0), (1, 1), (0, 1)]))  # repeated point
+    geoms = np.array([g for g in shapes if g.is_valid], dtype=object)
+    fast, geos = minimum_clearance(geoms), shapely.minimum_clearance(geoms)
+    assert len(geoms) > 2500
+    np.testing.assert_allclose(fast, geos, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("z", [14, 15, 16])

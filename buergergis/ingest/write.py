@@ -30,6 +30,7 @@ from buergergis.catalog.models import Attribute, VectorLayer
 from buergergis.errors import LoadError
 from buergergis.ingest import normalise
 from buergergis.ingest.attributes import SQL_TYPES, Columns
+from buergergis.ingest.clearance import minimum_clearance
 from buergergis.store import versions
 from buergergis.store.sql import CLEARANCE_COLUMN, column, data_table, quote_ident
 
@@ -171,7 +172,7 @@ class TableWriter:
         wkb = shapely.to_wkb(geoms, hex=False, include_srid=False)  # hex=True is far slower
         arrays["geom"] = pa.array([b.hex() for b in wkb], pa.string())
         if self.clearance:  # inf (no clearance defined) and NaN are stored as NULL
-            clearance = shapely.minimum_clearance(geoms)
+            clearance = minimum_clearance(geoms)
             clearance[~np.isfinite(clearance)] = np.nan
             arrays["mvt-clearance"] = pa.array(clearance, pa.float64(), from_pandas=True)
         buffer = io.BytesIO()
