@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import pypdfium2
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,6 +25,7 @@ from buergergis.settings import Settings
 from buergergis.store.catalog import get_layer
 from buergergis.store.sql import layer_view
 from buergergis.tiles.picture import Frame, PrintLayer, draw
+from tests.maps_support import ARTIFACTS
 
 CENTRE = (52.10370, 9.35630)
 VIEW = f"center={CENTRE[0]:.5f},{CENTRE[1]:.5f}&zoom=14&layers=ortsteile,kitas,holzverkauf"
@@ -90,7 +92,12 @@ def test_print_has_the_paper_size_and_one_page(
 def test_sheet_has_legend_date_sources_scale_and_notes(
     pclient: FlaskClient, engine: Engine
 ) -> None:
-    reader = _pdf(pclient.get(f"/druck.pdf?{VIEW}&format=A4&orientation=landscape"))
+    response = pclient.get(f"/druck.pdf?{VIEW}&format=A4&orientation=landscape")
+    reader = _pdf(response)
+    ARTIFACTS.mkdir(exist_ok=True)  # the first page as PNG, to look at
+    pypdfium2.PdfDocument(response.data)[0].render(scale=1.5).to_pil().save(
+        ARTIFACTS / "print-a4-landscape-page1.png"
+    )
     words = " ".join(reader.pages[0].extract_text().split())
     for title in _titles(engine, ["ortsteile", "kitas", "holzverkauf"]).values():
         assert title in words  # legend entries
