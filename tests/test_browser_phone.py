@@ -334,6 +334,8 @@ def test_lot_table_wraps_between_words_with_units_and_badges(
     phone, no sideways scrolling, "42,5 rm" kept together, the status as a badge in the colour
     of the lot's class on the map; the lot map uses the same colours."""
     colours = {"frei": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
+    if lang == "en":  # the badge says the class's English legend label
+        colours = {"available": "#1a9850", "reserved": "#e08214", "sold": "#8c8c8c"}
     for name, page in (("desktop", desktop), ("phone", phone)):
         page.goto(f"{map_server}/holzverkauf?lang={lang}")
         page.locator("#lot-map[data-ready]").wait_for(state="attached")
@@ -376,7 +378,7 @@ def test_lot_table_wraps_between_words_with_units_and_badges(
 def test_fahrzeugverkauf_list_shows_badges_and_prices_with_units(
     phone: Any, desktop: Any, map_server: str, demo_layers: list[str]
 ) -> None:
-    colours = {"verfügbar": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
+    colours = {"available": "#1a9850", "reserved": "#e08214", "sold": "#8c8c8c"}  # label_en
     for name, page in (("desktop", desktop), ("phone", phone)):
         page.goto(f"{map_server}/dienste/fahrzeugverkauf?lang=en")
         page.wait_for_load_state("load")

@@ -75,6 +75,7 @@ def english_pages(point: tuple[float, float]) -> list[str]:
         f"/dienste/buergeramt?lat={lat}&lon={lon}&lang=en&at=2026-11-26T10:00",
         "/dienste/kitas?lang=en",
         "/dienste/ferienaktionen?lang=en",
+        "/dienste/fahrzeugverkauf?lang=en",  # request column and status badges in English
         "/holzverkauf?lang=en",
         "/mein-ort?lang=en",
         f"/mein-ort?lat={lat}&lon={lon}&lang=en",
@@ -169,6 +170,9 @@ def test_map_texts_and_categories_in_english(client: FlaskClient, demo_layers: l
     assert legends and "Basisdaten" not in legends and "Base data" in legends, legends
     assert "What applies here?" in body and "Was gilt hier?" not in body
     assert "Book an appointment" in body  # popup texts for the browser code
+    # the request link of a service layer's popups (service.request.title) in English
+    assert re.search(r'"label":\s*"Request to buy"', body)
+    assert not re.search(r'"label":\s*"Kaufanfrage', body)
 
 
 def test_builder_falls_back_to_the_request_host(client: FlaskClient) -> None:

@@ -319,6 +319,8 @@ def test_style_errors(client: FlaskClient, demo: list[str], url: str, status: in
 
 
 CAR_COLOURS = {"verfügbar": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
+#: With lang=en the badge says the class's English legend label (label_en), as the legend.
+EN_COLOURS = {"available": "#1a9850", "reserved": "#e08214", "sold": "#8c8c8c"}
 #: The one badge markup (templates/_badge.html): an SVG dot whose fill is the class colour.
 BADGE = re.compile(
     r'<span class="status-badge" data-color="(#[0-9a-f]{6})"><svg class="status-dot"[^>]*>'
@@ -331,9 +333,11 @@ BADGE = re.compile(
     [
         ("/liste/holzverkauf?alle=1", STATUS_COLOURS),
         ("/holzverkauf", STATUS_COLOURS),
-        ("/holzverkauf?lang=en", STATUS_COLOURS),
+        ("/holzverkauf?lang=en", EN_COLOURS),
+        ("/liste/holzverkauf?alle=1&lang=en", EN_COLOURS),
         ("/liste/fahrzeugverkauf", CAR_COLOURS),
         ("/dienste/fahrzeugverkauf", CAR_COLOURS),
+        ("/dienste/fahrzeugverkauf?lang=en", EN_COLOURS),
     ],
 )
 def test_list_and_service_pages_show_a_status_badge_in_the_map_colour(

@@ -156,7 +156,7 @@ def _add_layers(
             config["urls"]["png"] = layer.tile_url
             config["urls"]["status"] = f"/extern/{layer.id}/status.json"
         config["items_query"] = services.items_query(layer.id)
-        config["service"] = services.layer_config(layer.id, page["texts"])
+        config["service"] = services.layer_config(layer.id, page["texts"], page["lang"])
         CatalogLayer(config, show=visible).add_to(fmap)
     PageMount().add_to(fmap)
 

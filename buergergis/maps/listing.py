@@ -20,7 +20,7 @@ from buergergis.errors import InvalidParameter
 from buergergis.maps.build import FEATURE_ZOOM
 from buergergis.maps.i18n import Lang
 from buergergis.maps.layers import Field, MapLayer
-from buergergis.maps.styling import class_color
+from buergergis.maps.styling import class_color, class_label
 from buergergis.services.formatting import number, with_unit
 from buergergis.services.on_map import FilterOption, ListFilters
 from buergergis.store.features_simple import TableQuery, TableRows
@@ -171,19 +171,34 @@ def format_value(value: Any, lang: Lang, yes_no: tuple[str, str], unit: str | No
     return Cell(text, text if _URL.match(text) else None, text)
 
 
-def badge(by: StyleByAttribute | None, name: str, value: Any) -> str | None:
-    """The colour of a status badge: the class colour of ``value`` when ``name`` is the
-    attribute that colours the layer (``style.by_attribute``), else ``None``. List pages and
-    the service pages (``/holzverkauf``, ``/dienste/…``) show it with ``templates/_badge.html``."""
+@dataclass(frozen=True)
+class Badge:
+    """A status badge: the colour of the value's class and its legend label in the page
+    language (``None``: show the value itself)."""
+
+    color: str
+    text: str | None = None
+
+
+def badge(by: StyleByAttribute | None, name: str, value: Any, lang: Lang = "de") -> Badge | None:
+    """The status badge of ``value`` when ``name`` is the attribute that colours the layer
+    (``style.by_attribute``), else ``None``. List pages and the service pages
+    (``/holzverkauf``, ``/dienste/…``) show it with ``templates/_badge.html``; with
+    ``lang=en`` it says the English class label ("available"), as the legend does."""
     if by is None or by.attribute != name:
         return None
-    return class_color(by, value)
+    color = class_color(by, value)
+    return Badge(color, class_label(by, value, lang)) if color else None
 
 
 def _cell(layer: MapLayer, column: Field, value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:
-    """A formatted cell; the attribute that colours the layer gets its class colour as badge."""
+    """A formatted cell; the attribute that colours the layer gets its class colour as badge
+    and its class label as text (the sort key stays the value)."""
     cell = format_value(value, lang, yes_no, column.unit)
-    return replace(cell, badge=badge(layer.by_attribute, column.name, value))
+    found = badge(layer.by_attribute, column.name, value, lang)
+    if found is None:
+        return cell
+    return replace(cell, text=found.text or cell.text, badge=found.color)
 
 
 def columns(layer: MapLayer, params: ListParams, words: dict[str, str]) -> list[Column]:

@@ -96,6 +96,16 @@ def class_color(by: StyleByAttribute, value: Any) -> str | None:
     return next((r.color for r in by.ranges if _in_range(value, r.min, r.max)), None)
 
 
+def class_label(by: StyleByAttribute, value: Any, lang: Lang = "de") -> str | None:
+    """The legend label of a value's category in ``lang`` ("available" for ``frei``), or
+    ``None`` (no category matches, or ranges: their label names the range, not the value)."""
+    if value is None or not by.categories:
+        return None
+    key = value_key(value) if isinstance(value, str | int | float | bool) else str(value)
+    match = next((c for c in by.categories if c.key == key), None)
+    return _label(match.label, match.label_en, lang, match.key) if match else None
+
+
 def color_expression(style: Style, default: str) -> Any:
     """A MapLibre expression for the colour of a feature (a plain colour without classes)."""
     by = style.by_attribute

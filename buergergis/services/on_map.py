@@ -26,6 +26,7 @@ from buergergis.services import config as service_config
 from buergergis.services import filters
 from buergergis.services.config import ServiceLayers
 from buergergis.services.holz import FREE, STATUS
+from buergergis.services.texts import tr
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.services.queries import Where
 from buergergis.values import Lang
@@ -78,10 +79,11 @@ class MapServices:
         return past_query(attribute, self.today)
 
     def layer_config(
-        self, layer_id: str, texts: Mapping[str, str] | None = None
+        self, layer_id: str, texts: Mapping[str, str] | None = None, lang: Lang = "de"
     ) -> dict[str, Any] | None:
         """What ``static/js/services.js`` needs for the popups of one layer (and the "show
-        only …" switch of ``static/js/layers.js``, labelled from ``texts``)."""
+        only …" switch of ``static/js/layers.js``, labelled from ``texts``); the request
+        link's label in ``lang``."""
         role = self.roles.get(layer_id)
         config: dict[str, Any] = {"role": role} if role else {}
         if role == "holzverkauf":
@@ -93,7 +95,8 @@ class MapServices:
         if layer_id in self.past:
             config.update(hides_past=True, past_attribute=self.past[layer_id])
         if layer_id in self.requests:
-            config.update(request=self.requests[layer_id])
+            request = self.requests[layer_id]
+            config.update(request=request | {"label": tr(request["label"], lang)})
         return config or None
 
 

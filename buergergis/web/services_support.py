@@ -240,9 +240,14 @@ def _by_attribute(record: LayerRecord) -> StyleByAttribute | None:
     return definition.style.by_attribute if isinstance(definition, VectorLayer) else None
 
 
-def badge(record: LayerRecord, name: str, value: Any) -> str | None:
-    """The status badge colour of a cell (``maps.listing.badge``: as on the list pages)."""
-    return listing.badge(_by_attribute(record), name, value)
+def badge(record: LayerRecord, name: str, value: Any) -> listing.Badge | None:
+    """The status badge of a cell in the page language (``maps.listing.badge``: as on the
+    list pages)."""
+    return listing.badge(_by_attribute(record), name, value, current_lang())
+
+
+def _color(found: listing.Badge | None) -> str | None:
+    return found.color if found else None
 
 
 def map_context(page: ListPage) -> dict[str, Any]:
@@ -259,7 +264,7 @@ def map_context(page: ListPage) -> dict[str, Any]:
             "properties": {k: fmt(v, shown.get(k), lang) for k, v in row.values.items()}
             | {"fid": row.fid}
             | (
-                {"@color": badge(page.record, by.attribute, row.values.get(by.attribute))}
+                {"@color": _color(badge(page.record, by.attribute, row.values.get(by.attribute)))}
                 if by
                 else {}
             ),
