@@ -304,12 +304,14 @@ def _table(title: str, results: dict[str, Result], reference: str) -> list[str]:
 def run(report: list[str], settings: Settings, engine: Engine) -> None:
     """Run all three comparisons and append the Markdown section."""
     polygons, terrain = ensure_layers(settings, engine)
+    load_before = os.getloadavg()[0]
     vector_tile, raster_tile = _centre_tile(14), _centre_tile(14)
     size_mb = Path(terrain.raster_path or "").stat().st_size / 1e6
     vector = vector_runs(settings, polygons, vector_tile)
     raster = raster_runs(settings, terrain, raster_tile)
     cached = cached_runs(settings, vector_tile)
     tile_bytes = len(fetch_tile_size(settings, polygons, vector_tile))
+    load = f"{load_before:.1f} zu Beginn, {os.getloadavg()[0]:.1f} am Ende".replace(".", ",")
     _check_targets(vector, raster, cached)
     report += [
         "## Kacheln",
@@ -324,7 +326,7 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         "denselben Sitzungseinstellungen (keine Parallel-Worker, siehe docs/tiles.md); die Zeile "
         "„Parallel-Worker an“ zeigt dieselbe Anweisung mit PostgreSQL-Standard. BürgerGIS läuft "
         "wie bei `make run` (gunicorn gthread, 4 Threads); beim Cache-Treffer zusätzlich mit "
-        "sync-Workern.",
+        f"sync-Workern. Lastmittel des Rechners (1 min) während der Messung: {load}.",
         "",
         *mapserver_text(vector_tile),
         "",
