@@ -14,6 +14,7 @@ import pypdfium2
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
@@ -24,7 +25,9 @@ from buergergis.services.filters import today
 from buergergis.settings import Settings
 from buergergis.store.catalog import get_layer
 from buergergis.store.sql import layer_view
+from buergergis.tiles.grid import TileAddress
 from buergergis.tiles.picture import Frame, PrintLayer, draw
+from buergergis.tiles.provider import TileSpec
 from tests.maps_support import ARTIFACTS
 
 CENTRE = (52.10370, 9.35630)
@@ -220,3 +223,61 @@ def test_scale_bar_lengths_are_round() -> None:
     assert nice_length(1000) == (1000.0, "1 km")
     assert nice_length(4999) == (2000.0, "2 km")
     assert nice_length(0.4) == (1.0, "1 m")
+
+
+def _png(color: tuple[int, int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (256, 256), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_basemap_is_drawn_when_reachable_and_left_out_when_not(print_app: Flask) -> None:
+    provider = print_app.extensions["buergergis.tiles"]
+    frame = Frame(CENTRE[0], CENTRE[1], 14, 400, 300)
+    asked: list[str] = []
+
+    def red(url: str) -> bytes:
+        asked.append(url)
+        return _png((200, 0, 0, 255))
+
+    template = "http://basemap.invalid/{z}/{x}/{y}.png"
+    picture = draw(provider, frame, [], basemap_url=template, fetch=red)
+    assert picture.basemap_drawn and not picture.basemap_failed
+    assert len(asked) == len(frame.tiles(14)) and asked[0].startswith("http://basemap.invalid/14/")
+    image = Image.open(io.BytesIO(picture.png or b""))
+    assert image.size == (400, 300)
+    assert image.getpixel((200, 150))[:3] == (200, 0, 0)
+
+    def down(url: str) -> bytes:
+        raise ConnectionError("unreachable")
+
+    picture = draw(provider, frame, [], basemap_url=template, fetch=down)
+    assert picture.basemap_failed and not picture.basemap_drawn and picture.png is None
+
+
+def test_raster_layer_is_drawn_from_its_tiles(print_app: Flask, engine: Engine) -> None:
+    """The picture's pixel at the centre is the pixel of the layer's own PNG tile there."""
+    with engine.connect() as conn:
+        record = get_layer(conn, "gelaende-farbe")
+    assert record is not None and record.kind == "raster"
+    layer = map_layer(record)
+    frame = Frame(CENTRE[0], CENTRE[1], 13, 300, 200)
+    picture = draw(
+        print_app.extensions["buergergis.tiles"], frame, [PrintLayer(record, paint_of(layer))]
+    )
+    assert picture.drawn == ["gelaende-farbe"] and picture.png
+    image = Image.open(io.BytesIO(picture.png)).convert("RGBA")
+    wx, wy = frame.world()
+    tile = print_app.extensions["buergergis.tiles"].get(
+        [record],
+        TileSpec(("gelaende-farbe",), TileAddress(13, int(wx // 256), int(wy // 256)), "png"),
+    )
+    source = (
+        Image.open(io.BytesIO(tile.data)).convert("RGBA").getpixel((int(wx % 256), int(wy % 256)))
+    )
+    seen = image.getpixel((150, 100))
+    assert source[3] > 0  # the terrain covers Hameln's centre
+    alpha = layer.opacity
+    for channel in range(3):  # the layer's opacity over a transparent canvas keeps the colour
+        assert abs(seen[channel] - source[channel]) <= 8, (seen, source)  # ±1 px of a ramp
+    assert abs(seen[3] - round(source[3] * alpha)) <= 2
