@@ -108,7 +108,9 @@ def test_measure_distance_with_the_keyboard_only(map_server: str, desktop: Any) 
     button = page.locator(".bgis-measure-line")
     assert button.evaluate("b => b.tagName") == "BUTTON"
     assert page.evaluate("typeof L.PM") == "undefined"  # geoman comes with the first use
-    button.focus()
+    page.locator(".bgis-place-button").focus()  # "Was gilt hier?"; the next Tab stop is ours
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('bgis-measure-line')")
     page.keyboard.press("Enter")
     wait_for(page, "document.querySelector('.bgis-measure-line').ariaPressed === 'true'")
     assert page.evaluate("document.activeElement === BGIS.map.getContainer()")
