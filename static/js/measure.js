@@ -156,6 +156,7 @@
       this.last = null;
       this.shape = shape;
       BGIS.measuring = true;
+      if (BGIS.picking && BGIS.placeControl) BGIS.placeControl.set(false);  // one click mode at a time
       // two taps in a row set two points; they must not zoom the map
       this.zoomOnDouble = map.doubleClickZoom.enabled();
       map.doubleClickZoom.disable();
