@@ -2,7 +2,8 @@
 
 One ``mapserv`` (FastCGI, ``WORKERS`` processes via spawn-fcgi, behind nginx — the helper of
 ``bench.wms``) on the very mapfile BürgerGIS renders its WMS from, with three additions:
-MapServer's OGC API switched on (``oga_enable_request``, feature id ``gid``), and an MVT output
+MapServer's OGC API switched on (``oga_enable_request``, feature id ``gid``, no query
+tolerance around the bbox), and an MVT output
 format with our tile's extent and buffer (4096 units, 64 units = 4 pixels of 256). Its
 PostgreSQL connections get BürgerGIS's session settings through ``PGOPTIONS``: no parallel
 workers, no JIT (:data:`SESSION`).
@@ -51,6 +52,9 @@ def prepare_mapfile(settings: Settings, path: Path) -> Path:
         layer = map_obj.getLayer(i)
         layer.metadata.set("oga_enable_request", "*")
         layer.metadata.set("gml_featureid", "gid")
+        # GetFeatureInfo's 6-pixel tolerance would also widen the OGC API bbox (by ~1 km at
+        # the map's default size): items must answer exactly the bbox asked for
+        layer.tolerance = 0
     mvt = ms.outputFormatObj("MVT", "mvt")
     mvt.mimetype = "application/vnd.mapbox-vector-tile"
     mvt.extension = "pbf"
