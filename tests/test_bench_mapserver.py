@@ -9,6 +9,7 @@ from pathlib import Path
 import mapbox_vector_tile
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from bench.mapserver_peer import SESSION, getmap_path, items_path, mapserver_peer
@@ -17,7 +18,7 @@ from buergergis.settings import Settings
 from buergergis.store.catalog import get_layer
 from buergergis.tiles import vector
 from buergergis.tiles.grid import TileAddress
-from tests.tiles_support import TileLayers, load_tile_layers, tile_at
+from tests.tiles_support import TileLayers, centre_lonlat, load_tile_layers, tile_at
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def layers(
 
 
 def test_mapserver_peer_answers_tiles_and_items_like_ours(
-    engine: Engine, settings: Settings, layers: TileLayers
+    engine: Engine, settings: Settings, layers: TileLayers, client: FlaskClient
 ) -> None:
     tile = TileAddress(*tile_at(16))
     with engine.connect() as conn:
@@ -42,6 +43,10 @@ def test_mapserver_peer_answers_tiles_and_items_like_ours(
         theirs = mapbox_vector_tile.decode(fetch(base + getmap_path(layers.parcels, tile, "mvt")))
         png = fetch(base + getmap_path(layers.ramp, TileAddress(*tile_at(14)), "image/png"))
         items = json.loads(fetch(base + items_path(layers.parcels, "limit=7")))
+        west, south = centre_lonlat(-230, -230)
+        east, north = centre_lonlat(230, 230)
+        bbox = f"bbox={west:.6f},{south:.6f},{east:.6f},{north:.6f}&limit=100"
+        in_bbox = json.loads(fetch(base + items_path(layers.parcels, bbox)))
         # its PostgreSQL sessions get our settings: PGOPTIONS is in mapserv's environment
         assert any(f"PGOPTIONS={SESSION}" in env for env in _mapserv_environments())
     layer = theirs[layers.parcels]
@@ -54,6 +59,11 @@ def test_mapserver_peer_answers_tiles_and_items_like_ours(
     assert "mvt-clearance" not in layer["features"][0]["properties"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert items["numberMatched"] == 100 and len(items["features"]) == 7
+    ours_in_bbox = client.get(f"/ogc/collections/{layers.parcels}/items?{bbox}").get_json()
+    assert 0 < in_bbox["numberMatched"] == ours_in_bbox["numberMatched"] < 100
+    assert sorted(f["properties"]["fid"] for f in in_bbox["features"]) == sorted(
+        f["id"] for f in ours_in_bbox["features"]
+    )
 
 
 def _mapserv_environments() -> list[str]:
