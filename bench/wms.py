@@ -58,11 +58,17 @@ def mapserver(mapfile: Path, port: int, pgoptions: str = "") -> Iterator[None]:
     """
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
-        fcgi = free_port()
-        spawn = [
-            "spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", str(fcgi), "-F", str(WORKERS),
-            "--", shutil.which("mapserv") or "/usr/bin/mapserv",
+        # spawn-fcgi -n runs exactly one process (-F is ignored without forking), so there is
+        # one spawn-fcgi per worker, each on its own port, and nginx spreads the requests
+        fcgi_ports = [free_port() for _ in range(WORKERS)]
+        spawns = [
+            [
+                "spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", str(fcgi),
+                "--", shutil.which("mapserv") or "/usr/bin/mapserv",
+            ]
+            for fcgi in fcgi_ports
         ]  # fmt: skip
+        upstream = " ".join(f"server 127.0.0.1:{fcgi};" for fcgi in fcgi_ports)
         conf = Path(tmp) / "nginx.conf"
         temp_paths = " ".join(
             f"{k}_temp_path {tmp}/{k};"
@@ -74,13 +80,14 @@ def mapserver(mapfile: Path, port: int, pgoptions: str = "") -> Iterator[None]:
             f"worker_processes {WORKERS}; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/error.log;\n"
             "events { worker_connections 256; }\n"
             f"http {{ access_log off; {temp_paths}\n"
+            f"  upstream mapserv {{ least_conn; {upstream} }}\n"
             f"  server {{ listen 127.0.0.1:{port}; root {tmp};\n"
             "    location = /ping { }\n"
-            f"    location /wms {{ include /etc/nginx/fastcgi_params; fastcgi_pass 127.0.0.1:{fcgi};"
+            "    location /wms { include /etc/nginx/fastcgi_params; fastcgi_pass mapserv;"
             f" fastcgi_param MS_MAPFILE {mapfile};"
             f" fastcgi_param MAPSERVER_CONFIG_FILE {tmp}/mapserver.conf; }}\n"
             "    location /mapserv/ { fastcgi_split_path_info ^(/mapserv)(/.*)$;"
-            f" include /etc/nginx/fastcgi_params; fastcgi_pass 127.0.0.1:{fcgi};"
+            " include /etc/nginx/fastcgi_params; fastcgi_pass mapserv;"
             " fastcgi_param PATH_INFO $fastcgi_path_info;"
             f" fastcgi_param MAPSERVER_CONFIG_FILE {tmp}/mapserver.conf; }} }} }}\n"
         )
@@ -93,11 +100,14 @@ def mapserver(mapfile: Path, port: int, pgoptions: str = "") -> Iterator[None]:
         if pgoptions:
             env["PGOPTIONS"] = pgoptions
         nginx = ["nginx", "-c", str(conf), "-p", tmp]
-        with server(nginx, dict(os.environ), f"http://127.0.0.1:{port}/ping"):
-            # ready when nginx gets capabilities through FastCGI (502 until then)
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(server(nginx, dict(os.environ), f"http://127.0.0.1:{port}/ping"))
+            # ready when nginx gets capabilities through FastCGI (502 until then); each
+            # spawn-fcgi binds its port before mapserv starts, so later requests wait for it
             probe = f"http://127.0.0.1:{port}/wms?SERVICE=WMS&REQUEST=GetCapabilities"
-            with server(spawn, env, probe):
-                yield
+            for spawn in spawns:
+                stack.enter_context(server(spawn, env, probe))
+            yield
 
 
 def run(report: list[str], settings: Settings, engine: Engine) -> None:
