@@ -68,7 +68,9 @@ def mapserver(mapfile: Path, port: int, pgoptions: str = "") -> Iterator[None]:
             ]
             for fcgi in fcgi_ports
         ]  # fmt: skip
-        upstream = " ".join(f"server 127.0.0.1:{fcgi};" for fcgi in fcgi_ports)
+        # max_fails=0: a backend refused while it was still starting is never marked down
+        # (each nginx worker would otherwise answer "no live upstreams" for 10 s)
+        upstream = " ".join(f"server 127.0.0.1:{fcgi} max_fails=0;" for fcgi in fcgi_ports)
         conf = Path(tmp) / "nginx.conf"
         temp_paths = " ".join(
             f"{k}_temp_path {tmp}/{k};"
