@@ -180,6 +180,24 @@ def helper_app(tile_hits: list[str]) -> Callable[..., Any]:
 # ---- browser helpers ---------------------------------------------------------------------
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+#: The two viewports every UI change is looked at in: desktop, and a phone with touch.
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 800}, "locale": "de-DE"}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "locale": "de-DE",
+}
+
+
+def browser_context(chromium: Any, options: dict[str, Any]) -> Iterator[Any]:
+    """A fresh browser context with ``options`` (``DESKTOP``/``PHONE``), closed afterwards."""
+    ctx = chromium.new_context(**options)
+    yield ctx
+    ctx.close()
+
+
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

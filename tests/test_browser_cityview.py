@@ -19,7 +19,7 @@ from buergergis.catalog.parse import load_definition_file
 from buergergis.ingest.pipeline import load_layer
 from buergergis.services.formatting import number
 from buergergis.settings import Settings
-from tests.maps_support import PageLog, screenshot, wait_for, wait_ready
+from tests.maps_support import DESKTOP, PHONE, PageLog, screenshot, wait_for, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +27,6 @@ FAR_ID = "tokio-test"
 TILED_ID = "lose-kacheln"
 HOME = (9.26, 52.04, 9.48, 52.17)
 STATUS_COLOURS = {"frei": "#1a9850", "reserviert": "#e08214", "verkauft": "#8c8c8c"}
-DESKTOP = {"viewport": {"width": 1366, "height": 800}, "locale": "de-DE"}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-    "locale": "de-DE",
-}
 
 
 def far_definition(folder: Path, public: bool = True) -> VectorLayer:

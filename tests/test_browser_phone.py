@@ -13,17 +13,10 @@ import pytest
 from sqlalchemy import Engine, text
 
 from buergergis.store.sql import layer_view
-from tests.maps_support import screenshot, wait_for, wait_ready
+from tests.maps_support import DESKTOP, PHONE, screenshot, wait_for, wait_ready
 
 pytestmark = pytest.mark.browser
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-DESKTOP = {"viewport": {"width": 1366, "height": 800}}
 RAW = ("Mo-", "Tu-", "We ", "PH off", "; Sa", "Mo,")
 
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from buergergis.catalog.parse import parse_definition
 from buergergis.errors import DefinitionError
 from buergergis.maps.layers import easy_lines
-from tests.maps_support import axe_violations, screenshot, wait_ready
+from tests.maps_support import DESKTOP, PHONE, axe_violations, screenshot, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 EASY = ("buergeramt", "kitas", "holzverkauf")
@@ -78,14 +78,6 @@ def test_list_page_shows_the_toggle(client: FlaskClient) -> None:
 
 
 # ---- Chromium: the toggle by keyboard, desktop and phone -----------------------------------
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-DESKTOP = {"viewport": {"width": 1366, "height": 800}}
 
 
 @pytest.fixture(params=["desktop", "phone"])

@@ -19,17 +19,19 @@ import pytest
 from pypdf import PdfReader
 from pyproj import Geod
 
-from tests.maps_support import ARTIFACTS, axe_violations, screenshot, wait_for, wait_ready
+from tests.maps_support import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    browser_context,
+    screenshot,
+    wait_for,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-DESKTOP = {"viewport": {"width": 1366, "height": 800}}
 VIEW = "/?layers=kitas,ortsteile&zoom=15&center=52.10370,9.35630"
 GEOD = Geod(ellps="WGS84")
 NUMBER = {"de": (".", ","), "en": (",", ".")}  # thousands, decimal
@@ -40,20 +42,14 @@ def _layers(demo_layers: list[str]) -> None:
     """The demo layers (Kitas, Ortsteile) are loaded in this session's database."""
 
 
-def _context(chromium: Any, options: dict[str, Any]) -> Iterator[Any]:
-    ctx = chromium.new_context(**options)
-    yield ctx
-    ctx.close()
-
-
 @pytest.fixture()
 def phone(chromium: Any) -> Iterator[Any]:
-    yield from _context(chromium, PHONE)
+    yield from browser_context(chromium, PHONE)
 
 
 @pytest.fixture()
 def desktop(chromium: Any) -> Iterator[Any]:
-    yield from _context(chromium, DESKTOP)
+    yield from browser_context(chromium, DESKTOP)
 
 
 def announced(page: Any) -> str:

@@ -15,12 +15,9 @@ from sqlalchemy import Engine, text
 from buergergis.services import mail, retention
 from buergergis.settings import Settings
 from tests.anfragen_support import SmtpServer, clear_requests, small_activity, smtp_server  # noqa: F401
-from tests.maps_support import axe_violations, screenshot
+from tests.maps_support import DESKTOP, PHONE, axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_layers")]
-DESKTOP = {"viewport": {"width": 1366, "height": 800}, "locale": "de-DE"}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "locale": "de-DE"}  # fmt: skip
 
 
 @pytest.fixture()

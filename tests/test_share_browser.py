@@ -15,17 +15,17 @@ from PIL import Image
 from sqlalchemy import Engine, text
 
 from buergergis.store.sql import layer_view
-from tests.maps_support import axe_violations, screenshot, wait_for, wait_ready
+from tests.maps_support import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    browser_context,
+    screenshot,
+    wait_for,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-DESKTOP = {"viewport": {"width": 1366, "height": 800}}
 
 
 @pytest.fixture(scope="module")
@@ -38,20 +38,14 @@ def lot(engine: Engine, demo_layers: list[str]) -> str:
     return str(row.fid)
 
 
-def _context(chromium: Any, options: dict[str, Any]) -> Iterator[Any]:
-    ctx = chromium.new_context(**options)
-    yield ctx
-    ctx.close()
-
-
 @pytest.fixture()
 def phone(chromium: Any) -> Iterator[Any]:
-    yield from _context(chromium, PHONE)
+    yield from browser_context(chromium, PHONE)
 
 
 @pytest.fixture()
 def desktop(chromium: Any) -> Iterator[Any]:
-    yield from _context(chromium, DESKTOP)
+    yield from browser_context(chromium, DESKTOP)
 
 
 def decode(png: bytes) -> str:
