@@ -31,6 +31,8 @@ COMPRESSIBLE = [
     "application/javascript",
     "image/svg+xml",
 ]
+#: Key of the app's Flask-Compress instance in ``app.extensions``.
+COMPRESSOR = "buergergis.compress"
 CORS_PREFIXES = ("/ogc", "/tiles", "/search", "/static", "/oembed", "/feeds")
 #: The one CORS definition: public GET APIs may be read from any origin.
 CORS_HEADERS = {
@@ -89,6 +91,12 @@ def conditional(
     return with_validators(build(), etag, cache_control, last_modified)
 
 
+def compressor(app: Flask) -> Compress:
+    """The app's Flask-Compress (its ``after_request`` compresses a response as Flask does)."""
+    compress: Compress = app.extensions[COMPRESSOR]
+    return compress
+
+
 def init_http(app: Flask) -> None:
     """gzip/brotli for text formats (flask-compress) and CORS for GET on public APIs."""
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSIBLE)
@@ -96,7 +104,7 @@ def init_http(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 800)
     app.config.setdefault("COMPRESS_BR_LEVEL", 4)
     app.config.setdefault("COMPRESS_STREAMS", False)
-    Compress(app)
+    app.extensions[COMPRESSOR] = Compress(app)
 
     @app.after_request
     def _cors(response: Response) -> Response:

@@ -12,8 +12,10 @@ bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 
 def init_app(app: Flask) -> None:
-    """The per-thread feature connections (see :mod:`buergergis.store.featuredb`)."""
+    """The per-thread feature connections (see :mod:`buergergis.store.featuredb`) and the lean
+    path of GeoJSON items pages in front of Flask (:mod:`buergergis.web.items_fast`)."""
     from buergergis.store.featuredb import FeatureDatabase
+    from buergergis.web.items_fast import init_lean_items
 
     state = app.extensions["buergergis"]
     settings = state.settings
@@ -24,6 +26,7 @@ def init_app(app: Flask) -> None:
         replica_url=settings.replica_url,
         replica_retry_s=settings.replica_retry_s,
     )
+    init_lean_items(app)
 
 
 from buergergis.web.ogc import (  # noqa: E402,F401  (route modules register on bp)
