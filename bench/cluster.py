@@ -2,7 +2,7 @@
 
 The site configuration of ``make cluster`` (deploy/nginx/buergergis.conf) in front of
 BürgerGIS instances as ``make cluster`` starts them (gunicorn, one-write gthread worker,
-2 workers × 4 threads each), side by side in one run:
+2 workers × 12 threads each), side by side in one run:
 
 * a cached vector tile: versioned URL from TileJSON (nginx answers from the tile cache),
   unversioned URL (nginx → app fast path), nginx serving the same bytes as a static file;
@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from bench.features import ensure_polygons, items_path
 from bench.tiles import GZIP, POLYGONS, _centre_tile, _table, alternate, ours_env
-from bench.tiles_tools import WORKERS, Result, fetch, free_port, server, wrk
+from bench.tiles_tools import THREADS, WORKERS, Result, fetch, free_port, server, wrk
 from buergergis.settings import PROJECT_ROOT, Settings
 
 SITE = PROJECT_ROOT / "deploy" / "nginx" / "buergergis.conf"
@@ -41,7 +41,7 @@ def app_cmd(port: int) -> list[str]:
     return [
         gunicorn,
         *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
-        *("--worker-class", "buergergis.gunicorn_worker.ThreadWorker", "--threads", "4"),
+        *("--worker-class", "buergergis.gunicorn_worker.ThreadWorker", "--threads", str(THREADS)),
         *("--log-level", "warning", "buergergis:create_app()"),
     ]
 
@@ -164,7 +164,7 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         "## Mehrere App-Instanzen hinter nginx (`make cluster`)",
         "",
         "nginx mit der Site-Konfiguration aus `deploy/nginx/buergergis.conf` vor BürgerGIS-"
-        f"Instanzen wie bei `make cluster` (je {WORKERS} Worker × 4 Threads). Kachel: "
+        f"Instanzen wie bei `make cluster` (je {WORKERS} Worker × {THREADS} Threads). Kachel: "
         f"`wrk -t2 -c2`; `/items` (dichte bbox, 100 von 200.000 Polygonen): `wrk -t2 "
         f"-c{CONNECTIONS}`. {ROUNDS} Runden abwechselnd, Median (min–max). Alles auf einem "
         f"Rechner mit {cores} Kernen: die zweite Instanz teilt sich dieselben Kerne.",

@@ -33,6 +33,7 @@ from bench.data import HAMELN_CENTRE, make_polygons
 from bench.mapserver_peer import SESSION, getmap_path, mapserver_peer
 from bench.tiles_tools import (
     DURATION_S,
+    THREADS,
     WORKERS,
     Result,
     fetch,
@@ -131,9 +132,9 @@ def ours_env(settings: Settings, var: Path, cache_mb: int) -> dict[str, str]:
 
 
 def ours_cmd(port: int, worker_class: str = "gthread") -> list[str]:
-    """gunicorn with 2 workers; gthread with 4 threads as in ``make run``, or sync."""
+    """gunicorn with 2 workers; gthread with ``THREADS`` threads as in ``make run``, or sync."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    threads = ["--threads", "4"] if worker_class == "gthread" else []
+    threads = ["--threads", str(THREADS)] if worker_class == "gthread" else []
     return [
         gunicorn,
         *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),

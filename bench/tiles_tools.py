@@ -28,6 +28,8 @@ from rasterio.transform import from_origin
 from buergergis.settings import PROJECT_ROOT
 
 WORKERS = 2
+#: gthread threads per BürgerGIS worker, as ``make run`` (searches waiting for a slot hold one).
+THREADS = 12
 CONNECTIONS = 2
 DURATION_S = 6
 ENVS = PROJECT_ROOT / "bench" / "envs"

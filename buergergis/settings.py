@@ -83,6 +83,21 @@ class Settings(BaseSettings):
     )
     statement_timeout_ms: int = Field(default=15000, description="Statement timeout for requests.")
     pool_size: int = Field(default=8, description="SQLAlchemy pool size per process.")
+    search_slots: int = Field(
+        default=1,
+        ge=1,
+        description="Searches running at once across all processes and instances (more wait).",
+    )
+    search_queue: int = Field(
+        default=8,
+        ge=1,
+        description="Searches running or waiting in one process; more get 503 at once.",
+    )
+    search_wait_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="How long a search waits for a free slot before it gets 503.",
+    )
     secret_key: str | None = Field(
         default=None, description="Flask secret key; generated under var/ when unset."
     )

@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import threading
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -229,40 +232,127 @@ def search_record(conn: Any, layer_id: str) -> Any:
     return record
 
 
-def test_gate_queues_searches_and_refuses_after_waiting() -> None:
-    import threading
+def test_a_loaded_layer_has_planner_statistics_for_its_search_part(
+    engine: Engine, settings: Settings
+) -> None:
+    """Without them the planner guessed a few rows for a prefix that matches thousands."""
+    from buergergis.store.search_index import part_name
 
-    from buergergis.errors import Unavailable
+    layer = "suchprobe-statistik"
+    path = write_points(Path(tempfile.mkdtemp(prefix="search-stats-")) / "p.geojson", ["Eins"])
+    load_layer(engine, settings, definition(layer, path))
+    try:
+        with engine.connect() as conn:
+            version = search_record(conn, layer).version
+            columns = conn.execute(
+                text(
+                    "SELECT attname FROM pg_stats WHERE schemaname = 'buergergis'"
+                    " AND tablename = :part ORDER BY attname"
+                ),
+                {"part": part_name(layer, version)},
+            ).scalars()
+            assert {"doc", "label_key", "layer_id"} <= set(columns)
+    finally:
+        with engine.begin() as conn:
+            lifecycle.delete(conn, layer, actor="test")
+        with engine.begin() as conn:
+            lifecycle.purge(conn, layer)
+
+
+def _gate(name: str) -> Any:
     from buergergis.web.gate import Gate
 
-    gate = Gate(1, 0.05, "Die Suche ist gerade stark gefragt.")
-    outcome: list[str] = []
-
-    def second() -> None:
-        try:
-            with gate.enter():
-                outcome.append("durch")
-        except Unavailable as exc:
-            outcome.append(exc.description)
-
-    with gate.enter():
-        worker = threading.Thread(target=second)
-        worker.start()
-        worker.join()
-    assert outcome == ["Die Suche ist gerade stark gefragt."]
-    second()
-    assert outcome[-1] == "durch"
+    return Gate(name, "Die Suche ist gerade stark gefragt.")
 
 
-def test_search_answers_304_without_searching(client: FlaskClient, demo_layers: list[str]) -> None:
+def test_gate_slots_are_shared_through_the_database(engine: Engine) -> None:
+    """Two gates of one name stand for two worker processes: the slot lives in PostgreSQL."""
+    from buergergis.errors import Unavailable
+
+    name = f"test.gate.{uuid.uuid4()}"
+    first, second = _gate(name), _gate(name)
+    with engine.connect() as holder, first.enter(holder, 1, 8, 3.0):
+        with (
+            engine.connect() as other,
+            pytest.raises(Unavailable) as refused,
+            second.enter(other, 1, 8, 0.1),
+        ):
+            pass
+        assert refused.value.description == "Die Suche ist gerade stark gefragt."
+        with engine.connect() as other, second.enter(other, 2, 8, 0.1):  # a second slot
+            pass
+    with engine.connect() as other, second.enter(other, 1, 8, 0.1):  # released at the end
+        pass
+
+
+def test_gate_lets_a_waiting_search_through_when_the_slot_frees(engine: Engine) -> None:
+    name = f"test.gate.{uuid.uuid4()}"
+    gate = _gate(name)
+    held, passed = threading.Event(), threading.Event()
+
+    def hold_briefly() -> None:
+        with engine.connect() as conn, gate.enter(conn, 1, 8, 3.0):
+            held.set()
+            time.sleep(0.3)
+
+    holder = threading.Thread(target=hold_briefly)
+    holder.start()
+    held.wait(5)
+    with engine.connect() as conn, gate.enter(conn, 1, 8, 10.0):
+        passed.set()
+    holder.join()
+    assert passed.is_set()
+
+
+def test_gate_refuses_at_once_beyond_the_process_queue(engine: Engine) -> None:
+    """More than ``queue`` searches in one process: 503 without waiting for the database."""
+    from buergergis.errors import Unavailable
+
+    gate = _gate(f"test.gate.{uuid.uuid4()}")
+    with (
+        engine.connect() as conn,
+        gate.enter(conn, 4, 1, 3.0),
+        engine.connect() as other,
+        pytest.raises(Unavailable),
+        gate.enter(other, 4, 1, 3.0),  # a slot is free, the process queue is not
+    ):
+        pass
+    with engine.connect() as conn, gate.enter(conn, 4, 1, 3.0):  # counted down again
+        pass
+
+
+def test_search_during_a_held_slot_is_a_503_with_retry_after(
+    settings: Settings, engine: Engine, demo_layers: list[str]
+) -> None:
+    from buergergis import create_app
     from buergergis.web import gate
 
+    app = create_app(
+        {"database_url": settings.database_url, "var_dir": settings.var,
+         "secret_key": "test-secret", "search_wait_s": 0.2}
+    )  # fmt: skip
+    client = app.test_client()
+    assert client.get("/search?q=Osterstraße 2").status_code == 200
+    with engine.connect() as holder, gate.SEARCH.enter(holder, 1, 8, 1.0):
+        refused = client.get("/search?q=Osterstraße 2")
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"]
+    assert "Die Suche ist gerade stark gefragt" in refused.get_data(as_text=True)
+    assert client.get("/search?q=Osterstraße 2").status_code == 200
+
+
+def test_search_answers_304_without_searching(
+    client: FlaskClient, demo_layers: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = client.get("/search?q=Osterstraße 2")
-    with gate.SEARCH.enter():  # a search now would wait for the slot and end in a 503
-        again = client.get(
-            "/search?q=Osterstraße 2", headers={"If-None-Match": first.headers["ETag"]}
-        )
+    calls: list[str] = []
+    real = search.search
+    monkeypatch.setattr(search, "search", lambda c, r, q, n: calls.append(q) or real(c, r, q, n))
+    again = client.get("/search?q=Osterstraße 2", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+    assert calls == []
+    assert client.get("/search?q=Osterstraße 2").status_code == 200
+    assert calls == ["Osterstraße 2"]  # the spy sees real searches
 
 
 def test_deleted_layers_are_not_found_and_purge_drops_their_part(

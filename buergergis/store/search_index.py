@@ -122,6 +122,9 @@ def _build(conn: Connection, ix: IndexFields, version: int, table: str) -> tuple
     )  # attaching then needs no validation scan
     sig = signature(ix, table).replace("'", "''")  # validated names only; DDL takes no binds
     conn.execute(text(f"COMMENT ON TABLE {target} IS '{sig}'"))
+    # Statistics now, not whenever autovacuum comes by: without them the planner guesses a
+    # few rows for a prefix that matches thousands ("flur 7") and sorts them all (60 ms, not 5).
+    conn.execute(text(f"ANALYZE {target} (layer_id, label_key, doc)"))
     return target, int(result.rowcount or 0)
 
 

@@ -305,19 +305,25 @@ def _list_record(conn: Connection, layer_id: str) -> LayerRecord:
 def search_view() -> Response:
     """Ranked search over names and addresses of public layers (JSON, or HTML with f=html)."""
     params = search_params(request.args)
-    with state().engine.connect() as conn:
+    settings = state().settings
+    # The slot first: a search waiting for one has done no work yet and costs no CPU.
+    with (
+        state().engine.connect() as conn,
+        gate.SEARCH.enter(
+            conn, settings.search_slots, settings.search_queue, settings.search_wait_s
+        ),
+    ):
         records = parse_layer_filter(_records(conn), params.layers)
 
-    def build() -> Response:  # only when the client's copy is stale (no search for a 304)
-        with gate.SEARCH.enter(), state().engine.connect() as conn:
+        def build() -> Response:  # only when the client's copy is stale (no search for a 304)
             hits = search.search(conn, records, params.q, params.limit)
-        body = search_results(params, hits, records)
-        if not params.html:
-            return _json(body)
-        return _page("maps/search.html", csp.policy(), body=body, t=texts(params.lang),
-                     lang=params.lang, address_layer=service_layers().layer_id("adressen"))  # fmt: skip
+            body = search_results(params, hits, records)
+            if not params.html:
+                return _json(body)
+            return _page("maps/search.html", csp.policy(), body=body, t=texts(params.lang),
+                         lang=params.lang, address_layer=service_layers().layer_id("adressen"))  # fmt: skip
 
-    return _cached(records, build)
+        return _cached(records, build)
 
 
 @bp.get("/search/nearest")
