@@ -20,7 +20,7 @@ from buergergis.errors import InvalidParameter
 from buergergis.maps.build import FEATURE_ZOOM
 from buergergis.maps.i18n import Lang
 from buergergis.maps.layers import Field, MapLayer
-from buergergis.maps.styling import class_color, class_label
+from buergergis.maps.styling import category_label, category_of, class_color
 from buergergis.services.formatting import number, with_unit
 from buergergis.services.on_map import FilterOption, ListFilters
 from buergergis.store.features_simple import TableQuery, TableRows
@@ -187,8 +187,11 @@ def badge(by: StyleByAttribute | None, name: str, value: Any, lang: Lang = "de")
     ``lang=en`` it says the English class label ("available"), as the legend does."""
     if by is None or by.attribute != name:
         return None
-    color = class_color(by, value)
-    return Badge(color, class_label(by, value, lang)) if color else None
+    if by.categories:
+        category = category_of(by, value)
+        return Badge(category.color, category_label(category, lang)) if category else None
+    color = class_color(by, value)  # ranges: the colour alone (their label names the range)
+    return Badge(color) if color else None
 
 
 def _cell(layer: MapLayer, column: Field, value: Any, lang: Lang, yes_no: tuple[str, str]) -> Cell:

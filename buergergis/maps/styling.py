@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from buergergis.catalog.models import Style, StyleByAttribute, value_key
+from buergergis.catalog.models import Style, StyleByAttribute, StyleCategory, value_key
 from buergergis.maps.i18n import Lang
 
 #: Circle radius of points in MapLibre (pixels) and the SLD mark size (diameter).
@@ -84,26 +84,27 @@ def _in_range(number: float, low: float | None, high: float | None) -> bool:
     return (low is None or number >= low) and (high is None or number < high)
 
 
+def category_of(by: StyleByAttribute, value: Any) -> StyleCategory | None:
+    """The category a value falls into (``None``: none matches, or the style has ranges)."""
+    if value is None or not by.categories:
+        return None
+    key = value_key(value) if isinstance(value, str | int | float | bool) else str(value)
+    return next((c for c in by.categories if c.key == key), None)
+
+
 def class_color(by: StyleByAttribute, value: Any) -> str | None:
     """The colour of a value, or ``None`` when no class matches."""
-    if value is None:
-        return None
     if by.categories:
-        key = value_key(value) if isinstance(value, str | int | float | bool) else str(value)
-        return next((c.color for c in by.categories if c.key == key), None)
+        category = category_of(by, value)
+        return category.color if category else None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return next((r.color for r in by.ranges if _in_range(value, r.min, r.max)), None)
 
 
-def class_label(by: StyleByAttribute, value: Any, lang: Lang = "de") -> str | None:
-    """The legend label of a value's category in ``lang`` ("available" for ``frei``), or
-    ``None`` (no category matches, or ranges: their label names the range, not the value)."""
-    if value is None or not by.categories:
-        return None
-    key = value_key(value) if isinstance(value, str | int | float | bool) else str(value)
-    match = next((c for c in by.categories if c.key == key), None)
-    return _label(match.label, match.label_en, lang, match.key) if match else None
+def category_label(category: StyleCategory, lang: Lang = "de") -> str:
+    """The legend label of a category in ``lang`` ("available" for ``frei``)."""
+    return _label(category.label, category.label_en, lang, category.key)
 
 
 def color_expression(style: Style, default: str) -> Any:
