@@ -266,3 +266,20 @@ def chromium() -> Iterator[object]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture()
+def desktop(chromium: object) -> Iterator[object]:
+    """A fresh desktop context (1366×800, German); browser tests that need pages of their own
+    define ``desktop``/``phone`` themselves."""
+    from tests.maps_support import DESKTOP, browser_context
+
+    yield from browser_context(chromium, DESKTOP)
+
+
+@pytest.fixture()
+def phone(chromium: object) -> Iterator[object]:
+    """A fresh phone context (390×844, touch, German)."""
+    from tests.maps_support import PHONE, browser_context
+
+    yield from browser_context(chromium, PHONE)

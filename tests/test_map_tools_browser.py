@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pypdfium2
@@ -21,10 +20,7 @@ from pyproj import Geod
 
 from tests.maps_support import (
     ARTIFACTS,
-    DESKTOP,
-    PHONE,
     axe_violations,
-    browser_context,
     screenshot,
     wait_for,
     wait_ready,
@@ -40,16 +36,6 @@ NUMBER = {"de": (".", ","), "en": (",", ".")}  # thousands, decimal
 @pytest.fixture(autouse=True)
 def _layers(demo_layers: list[str]) -> None:
     """The demo layers (Kitas, Ortsteile) are loaded in this session's database."""
-
-
-@pytest.fixture()
-def phone(chromium: Any) -> Iterator[Any]:
-    yield from browser_context(chromium, PHONE)
-
-
-@pytest.fixture()
-def desktop(chromium: Any) -> Iterator[Any]:
-    yield from browser_context(chromium, DESKTOP)
 
 
 def announced(page: Any) -> str:

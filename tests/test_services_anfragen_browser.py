@@ -6,7 +6,6 @@ request after its retention. Screenshots desktop 1366×800 and phone 390×844 (t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,23 +14,9 @@ from sqlalchemy import Engine, text
 from buergergis.services import mail, retention
 from buergergis.settings import Settings
 from tests.anfragen_support import SmtpServer, clear_requests, small_activity, smtp_server  # noqa: F401
-from tests.maps_support import DESKTOP, PHONE, axe_violations, screenshot
+from tests.maps_support import axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_layers")]
-
-
-@pytest.fixture()
-def desktop(chromium: Any) -> Iterator[Any]:
-    ctx = chromium.new_context(**DESKTOP)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture()
-def phone(chromium: Any) -> Iterator[Any]:
-    ctx = chromium.new_context(**PHONE)
-    yield ctx
-    ctx.close()
 
 
 def register(

@@ -6,7 +6,6 @@ the keyboard (Enter opens the dialog, Escape closes it and focus returns)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,10 +15,8 @@ from sqlalchemy import Engine, text
 
 from buergergis.store.sql import layer_view
 from tests.maps_support import (
-    DESKTOP,
     PHONE,
     axe_violations,
-    browser_context,
     screenshot,
     wait_for,
     wait_ready,
@@ -36,16 +33,6 @@ def lot(engine: Engine, demo_layers: list[str]) -> str:
             text(f"SELECT fid FROM {layer_view('holzverkauf')} ORDER BY gid LIMIT 1")  # noqa: S608
         ).one()
     return str(row.fid)
-
-
-@pytest.fixture()
-def phone(chromium: Any) -> Iterator[Any]:
-    yield from browser_context(chromium, PHONE)
-
-
-@pytest.fixture()
-def desktop(chromium: Any) -> Iterator[Any]:
-    yield from browser_context(chromium, DESKTOP)
 
 
 def decode(png: bytes) -> str:
