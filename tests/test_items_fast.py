@@ -65,12 +65,15 @@ def clients(app: Flask, ogc_layers: list[str]) -> Iterator[tuple[Client, Client,
 
 
 def _headers(response: TestResponse) -> list[tuple[str, str]]:
-    """All headers; ``Vary: Cookie`` is left out: Flask-Login's after-request hook reads the
-    session on every Flask response (the lean path has no session; as on the tile path)."""
+    """All headers, in order; ``Vary: Cookie`` is left out: Flask-Login's after-request hook
+    reads the session on every Flask response (the lean path has no session; as on the tile
+    path). ``Date`` (set by Flask-Compress with a compressed body) is the clock's: only there."""
     result = []
     for key, value in response.headers.items():
         if key == "Vary":
             value = ", ".join(v for v in value.split(", ") if v != "Cookie")
+        elif key == "Date":
+            value = "(now)"
         result.append((key, value))
     return result
 
@@ -201,3 +204,27 @@ def test_app_answers_items_on_the_lean_path(app: Flask, ogc_layers: list[str]) -
     assert chain.app is app
     response = Client(app).get(f"{ITEMS}?limit=2")
     assert response.status_code == 200 and "Cookie" not in response.headers["Vary"]
+
+
+def test_common_items_statements_run_prepared_filters_planned(
+    app: Flask, clients: tuple[Client, Client, Client]
+) -> None:
+    """The layer lookup and the page of a bbox request are server-side prepared statements
+    (one generic plan, the bbox computed once per execution); a CQL2 filter is planned per
+    request (store/featuredb.py)."""
+    from buergergis.store.featuredb import FeatureDatabase
+
+    db: FeatureDatabase = app.extensions["buergergis.ogc"]
+    _lean, flask, _app = clients
+
+    def prepared() -> list[str]:
+        sql = "SELECT statement FROM pg_prepared_statements"
+        return [row[0] for row in db._run(lambda conn: conn.execute(sql).fetchall())]
+
+    assert flask.get(f"{ITEMS}?bbox=9.301,52.05,9.45,52.15&limit=3").status_code == 200
+    statements = prepared()
+    assert any("FROM buergergis.layer WHERE id" in s for s in statements)
+    page = [s for s in statements if 'layers."buergeraemter"' in s and "(SELECT ST_Transform" in s]
+    assert page, statements
+    assert flask.get(f"{ITEMS}?filter=besucher>4711").status_code == 200
+    assert set(prepared()) == set(statements)

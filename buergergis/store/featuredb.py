@@ -3,7 +3,10 @@
 ``/items`` and ``/items/{id}`` are the busiest requests of the API. Each thread keeps one
 autocommit connection with the session settings a feature query needs (statement timeout,
 no parallel workers, no JIT) — no pool checkout, no ping, no ``ROLLBACK`` on return — so a
-request costs two round trips: the layer's current version, then the page. Parallel workers
+request costs two round trips: the layer's current version, then the page. Both run as
+server-side prepared statements (for the page only where :func:`preparable` says its generic
+plan is as good as a planned one): planning the page statement took about a fifth of its
+PostgreSQL CPU time. Parallel workers
 are off because a web server runs many small queries at once: with them the benchmark bbox
 query took 157 ms instead of 8 ms at two clients (docs/benchmarks.md).
 
@@ -19,10 +22,20 @@ from sqlalchemy import Engine
 
 from buergergis.store.catalog import LayerRecord
 from buergergis.store.crs import Crs
-from buergergis.store.features import ItemsPage, ItemsQuery, build_count, build_item, build_items
+from buergergis.store.features import (
+    ItemsPage,
+    ItemsQuery,
+    build_count,
+    build_item,
+    build_items,
+    preparable,
+)
 from buergergis.store.memo import MemoDatabase
 
 _STATE = "SELECT version, public, kind FROM buergergis.layer WHERE id = %s"
+#: psycopg's ``prepare_threshold``: never prepare on its own, only ``execute(prepare=True)``
+#: (``None`` would forbid that too).
+ONLY_MARKED = 2**31 - 1
 
 
 class FeatureDatabase(MemoDatabase):
@@ -38,31 +51,30 @@ class FeatureDatabase(MemoDatabase):
         replica_retry_s: float = 2.0,
     ) -> None:
         """``replica_url``: a standby anonymous reads may use (:mod:`buergergis.db.replica`)."""
-        # Server-side prepared statements were 2.5x slower here (the bbox expression is no
-        # longer folded into a constant), so they stay off for feature queries.
         super().__init__(
             libpq_url, engine, timeout_ms, application_name="buergergis-features",
-            prepare_threshold=None, replica_url=replica_url, replica_retry_s=replica_retry_s,
+            prepare_threshold=ONLY_MARKED, replica_url=replica_url, replica_retry_s=replica_retry_s,
         )  # fmt: skip
 
     def layer(self, layer_id: str) -> LayerRecord | None:
         """A public, loaded vector layer at its current version (``None`` otherwise)."""
-        row = self._run(lambda conn: conn.execute(_STATE, (layer_id,)).fetchone())
+        row = self._run(lambda conn: conn.execute(_STATE, (layer_id,), prepare=True).fetchone())
         if row is None or not row[1] or row[2] != "vector" or row[0] <= 0:
             return None
         return self._memo.get(layer_id, int(row[0]))
 
     def items(self, layer: LayerRecord, query: ItemsQuery) -> ItemsPage:
         """One page of features."""
-        stmt = build_items(layer, query)
+        stmt, prepare = build_items(layer, query), preparable(query)
 
         def work(conn: psycopg.Connection) -> ItemsPage:
-            row = conn.execute(stmt.sql, stmt.params).fetchone()
+            row = conn.execute(stmt.sql, stmt.params, prepare=prepare).fetchone()
             assert row is not None
             matched = row[0]
             if matched is None:  # a page behind the last feature: count on its own
                 count = build_count(layer, query)
-                matched = conn.execute(count.sql, count.params).fetchone()[0]  # type: ignore[index]
+                found = conn.execute(count.sql, count.params, prepare=prepare).fetchone()
+                matched = found[0]  # type: ignore[index]
             return ItemsPage(row[2], int(matched), int(row[1]), row[3])
 
         return self._run(work)
@@ -74,7 +86,7 @@ class FeatureDatabase(MemoDatabase):
         stmt = build_item(layer, fid, crs, names)
 
         def work(conn: psycopg.Connection) -> str | None:
-            row = conn.execute(stmt.sql, stmt.params).fetchone()
+            row = conn.execute(stmt.sql, stmt.params, prepare=True).fetchone()
             return None if row is None else str(row[0])
 
         return self._run(work)

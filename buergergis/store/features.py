@@ -229,15 +229,26 @@ def time_sql(layer: LayerRecord, when: TimeFilter, binder: Binder, alias: str = 
 
 def bbox_sql(bbox: BBox, binder: Binder) -> str:
     """The (already validated) bbox as a polygon in the storage CRS, densified before it is
-    transformed so that its edges follow the curved lines of the target CRS."""
+    transformed so that its edges follow the curved lines of the target CRS.
+
+    A scalar subquery: the generic plan of a prepared statement computes it once per
+    execution (an InitPlan) for the index and the row filter, as a planned statement folds it
+    into a constant (without it, every row would transform the bbox again)."""
     x0, y0, x1, y1 = bbox.x0, bbox.y0, bbox.x1, bbox.y1
     if bbox.crs.north_first:
         x0, y0, x1, y1 = y0, x0, y1, x1
     values = ", ".join(binder.add(v, "double precision") for v in (x0, y0, x1, y1))
     envelope = f"ST_MakeEnvelope({values}, {int(bbox.crs.srid)})"
     if bbox.crs.srid == STORAGE_SRID:
-        return envelope
-    return f"ST_Transform(ST_Segmentize({envelope}, {bbox.crs.segment}), {STORAGE_SRID})"
+        return f"(SELECT {envelope})"
+    return f"(SELECT ST_Transform(ST_Segmentize({envelope}, {bbox.crs.segment}), {STORAGE_SRID}))"
+
+
+def preparable(query: ItemsQuery) -> bool:
+    """Whether the statements of ``query`` may run prepared (one generic plan, no planning per
+    request): bbox, datetime, paging, sorting, properties and crs are bind parameters the plan
+    handles as well as constants. CQL2 filters and ``near`` are planned per request."""
+    return query.filter is None and query.near is None
 
 
 def where_sql(layer: LayerRecord, query: ItemsQuery, binder: Binder) -> list[str]:
