@@ -1,7 +1,9 @@
 """Load benchmark: ``buergergis import`` vs GDAL's ``ogr2ogr -f PostgreSQL`` (COPY mode).
 
 Same source files (200,000 and 2,000,000 polygons around Hameln, FlatGeobuf in EPSG:25832),
-same database, same run. Reports wall time and peak memory of each, at both sizes. Run standalone: ``python -m bench.load``.
+same database, same run. Reports wall time and peak memory of each, at both sizes. Run standalone:
+``python -m bench.load`` (both sizes) or ``python -m bench.load --size 200000 --rounds 5`` (one
+size, for A/B comparisons; prints the section, never writes docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -89,13 +91,18 @@ def _median(runs: list[Measured]) -> float:
     return statistics.median(r.seconds for r in runs)
 
 
-def run(report: list[str], settings: Settings, engine: Engine) -> None:
-    """Append the load benchmark section to ``report``."""
+def run(
+    report: list[str],
+    settings: Settings,
+    engine: Engine,
+    sizes: tuple[tuple[int, int], ...] = SIZES,
+) -> None:
+    """Append the load benchmark section to ``report`` (``sizes``: (polygons, rounds) pairs)."""
     if not shutil.which("ogr2ogr"):
         raise RuntimeError("ogr2ogr fehlt (Debian-Paket gdal-bin)")
     measured: dict[int, dict[str, list[Measured]]] = {}
     counts: dict[int, tuple[int, int]] = {}
-    for n, rounds in SIZES:
+    for n, rounds in sizes:
         source = make_polygons(settings.var / "bench" / f"polygons_{n}.fgb", n)
         measured[n] = _rounds(settings, source, rounds)
         with engine.connect() as conn:
@@ -116,7 +123,7 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         "| Polygone | Läufe | Werkzeug | Wandzeit (s) | min–max (s) | Spitzenspeicher (MiB) | Geladen | Exit |",
         "|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for n, rounds in SIZES:
+    for n, rounds in sizes:
         for i, (name, runs) in enumerate(measured[n].items()):
             wall = _median(runs)
             low, high = min(r.seconds for r in runs), max(r.seconds for r in runs)
@@ -126,7 +133,7 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
                 f"| {n:,} | {rounds} | {name} | {wall:.2f} | {low:.2f}–{high:.2f} | {peak:.0f} "
                 f"| {counts[n][i]:,} | {code} |"
             )
-    small, large = SIZES[0][0], SIZES[-1][0]
+    small, large = sizes[0][0], sizes[-1][0]
     ratio = targets.ratio(_median(measured[small][OURS]), _median(measured[small][THEIRS]))
     ratio_large = targets.ratio(_median(measured[large][OURS]), _median(measured[large][THEIRS]))
     peak = max(r.peak_mib for r in measured[small][OURS])
@@ -144,6 +151,8 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
     targets.check(
         "Laden", "Spitzenspeicher ≤ 200 MiB (200.000 Polygone)", f"{peak:.0f} MiB", peak <= 200
     )
+    if small == large:  # one size (standalone A/B run): nothing to say about flatness
+        return
     targets.check(
         "Laden",
         f"Speicher flach von {small:,} bis {large:,} Polygonen (≤ {FLAT:.2f}×)".replace(",", "."),
@@ -152,10 +161,23 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
     )
 
 
-if __name__ == "__main__":
+def _main() -> None:
+    import argparse
+
     from bench.run import bench_context
 
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser.add_argument("--size", type=int, action="append", help="Polygone (mehrfach möglich)")
+    parser.add_argument("--rounds", type=int, default=None, help="Runden je Größe")
+    args = parser.parse_args()
+    sizes = tuple(
+        (n, args.rounds or dict(SIZES).get(n, 3)) for n in (args.size or [n for n, _ in SIZES])
+    )
     with bench_context() as (settings, engine):
         lines: list[str] = []
-        run(lines, settings, engine)
+        run(lines, settings, engine, sizes)
         print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    _main()

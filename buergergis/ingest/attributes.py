@@ -54,7 +54,10 @@ def cast(series: pd.Series, attr: Attribute) -> pd.Series:
     """Cast a column to the attribute's type; values that do not fit raise a LoadError."""
     caster = _CASTERS[attr.type]
     result = caster(series)
-    bad = series.notna() & result.isna() & (series.astype("string").str.strip() != "")
+    suspect = series.notna() & result.isna()  # only these values can have failed
+    if not suspect.any():
+        return result
+    bad = suspect & (series.astype("string").str.strip() != "")
     if bad.any():
         example = series[bad].iloc[0]
         raise LoadError(

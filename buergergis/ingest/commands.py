@@ -118,9 +118,12 @@ def import_command(
     from buergergis.ingest.pipeline import load_layer
 
     engine = make_engine(settings, application_name="buergergis-import")
-    result = load_layer(
-        engine, settings, definition, origin="import", action="import", show_progress=True
-    )
+    try:
+        result = load_layer(
+            engine, settings, definition, origin="import", action="import", show_progress=True
+        )
+    finally:
+        engine.dispose()
     click.echo(f"{result.report.summary()}\n  → Version {result.version} ist live")
     for warning in result.warnings:
         click.echo(f"Warnung: {warning}", err=True)
