@@ -262,7 +262,7 @@ def test_a_loaded_layer_has_planner_statistics_for_its_search_part(
 def _gate(name: str) -> Any:
     from buergergis.web.gate import Gate
 
-    return Gate(name, "Die Suche ist gerade stark gefragt.")
+    return Gate(name, "Die Suche ist gerade stark gefragt.", "Search is busy.")
 
 
 def test_gate_slots_are_shared_through_the_database(engine: Engine) -> None:

@@ -32,9 +32,10 @@ from buergergis.store import slots as slot_store
 class Gate:
     """At most ``slots`` holders of ``name`` per database, ``queue`` per process."""
 
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: str, message_en: str) -> None:
         self.name = name
         self._message = message
+        self._message_en = message_en
         self._lock = threading.Lock()
         self._inside = 0
 
@@ -43,11 +44,11 @@ class Gate:
         """Hold a slot for the ``with`` block, in ``conn``'s transaction (503 if none frees up)."""
         with self._lock:
             if self._inside >= queue:
-                raise Unavailable(self._message)
+                raise Unavailable(self._message, description_en=self._message_en)
             self._inside += 1
         try:
             if not slot_store.hold(conn, self.name, slots, wait_s):
-                raise Unavailable(self._message)
+                raise Unavailable(self._message, description_en=self._message_en)
             yield
         finally:
             with self._lock:
@@ -58,4 +59,5 @@ class Gate:
 SEARCH = Gate(
     "buergergis.search",
     "Die Suche ist gerade stark gefragt. Bitte gleich noch einmal versuchen.",
+    "Search is in high demand right now. Please try again in a moment.",
 )

@@ -104,15 +104,31 @@
     if (!form || !input || !out) return;
     var controller = null, timer = null;
 
-    function run() {
+    /* A 503 means "search is busy" (the server's search slots): one quiet retry after a
+       moment, then the server's own message (German or English, as the page). */
+    function run(retried) {
       var q = input.value.trim();
       if (q.length < 2) return;
       if (controller) controller.abort();
+      window.clearTimeout(timer);
       controller = new AbortController();
       var params = new URLSearchParams({ q: q, lang: BGIS.page.lang });
       fetch(BGIS.page.routes.search + '?' + params, { signal: controller.signal })
-        .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+        .then(function (r) {
+          if (r.status === 503 && !retried) {
+            timer = window.setTimeout(function () { run(true); }, 1500);
+            return null;
+          }
+          if (r.status === 503) {
+            return r.json().then(function (body) {
+              var err = new Error('busy'); err.text = body.description; throw err;
+            });
+          }
+          if (!r.ok) throw new Error('HTTP ' + r.status);
+          return r.json();
+        })
         .then(function (data) {
+          if (!data) return;
           out.textContent = '';
           var n = data.results.length;
           out.appendChild(BGIS.el('p', { class: 'result-count' },
@@ -123,13 +139,13 @@
         })
         .catch(function (err) {
           if (err.name === 'AbortError') return;
-          out.textContent = BGIS.t('searchError');
+          out.textContent = err.text || BGIS.t('searchError');
         });
     }
-    form.addEventListener('submit', function (e) { e.preventDefault(); run(); });
+    form.addEventListener('submit', function (e) { e.preventDefault(); run(false); });
     input.addEventListener('input', function () {
       window.clearTimeout(timer);
-      if (input.value.trim().length >= 3) timer = window.setTimeout(run, 300);
+      if (input.value.trim().length >= 3) timer = window.setTimeout(function () { run(false); }, 300);
     });
   }
 
