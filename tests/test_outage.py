@@ -57,7 +57,7 @@ def outage_settings(demo_root: Path) -> Iterator[Settings]:
 def server(
     outage_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
-    """The app under gunicorn (2 workers × 4 threads, as ``make run``); yields URL and log."""
+    """The app under gunicorn (gthread as ``make run``, 2 workers × 4 threads); yields URL and log."""
     log = tmp_path_factory.mktemp("outage-log") / "server.log"
     env = {
         "BUERGERGIS_VAR_DIR": str(outage_settings.var),
