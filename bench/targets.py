@@ -17,14 +17,16 @@ class Target:
     goal: str
     measured: str
     met: bool
+    why: str | None = None
 
 
 RECORDED: list[Target] = []
 
 
-def check(section: str, goal: str, measured: str, met: bool) -> None:
-    """Record a target and whether this run met it."""
-    RECORDED.append(Target(section, goal, measured, met))
+def check(section: str, goal: str, measured: str, met: bool, why: str | None = None) -> None:
+    """Record a target and whether this run met it; ``why`` says where the difference comes
+    from (built from this run's figures where it can be), shown if the target was missed."""
+    RECORDED.append(Target(section, goal, measured, met, why))
 
 
 def ratio(value: float, reference: float) -> float:
@@ -45,4 +47,8 @@ def summary(targets: list[Target]) -> list[str]:
     ]
     for t in targets:
         lines.append(f"| {t.section} | {t.goal} | {t.measured} | {'ja' if t.met else '**nein**'} |")
+    missed = [t for t in targets if not t.met and t.why]
+    if missed:
+        lines += ["", "### Verfehlte Ziele: woran es liegt", ""]
+        lines += [f"- {t.section}, {t.goal} ({t.measured}): {t.why}" for t in missed]
     return [*lines, ""]

@@ -364,18 +364,35 @@ def mapserver_text(tile: TileAddress) -> list[str]:
 def _check_targets(
     vector: dict[str, Result], raster: dict[str, Result], cached: dict[str, Result]
 ) -> None:
-    share = targets.ratio(vector["BürgerGIS"].rps, vector["SQL (pgbench)"].rps)
-    targets.check("Kacheln", "Vektorkachel z14 ≥ 0,9× nacktes SQL", f"{share:.2f}×", share >= 0.9)
-    ahead = targets.ratio(vector["BürgerGIS"].rps, vector["MapServer"].rps)
+    ours, sql = vector["BürgerGIS"], vector["SQL (pgbench)"]
+    share = targets.ratio(ours.rps, sql.rps)
+    targets.check(
+        "Kacheln", "Vektorkachel z14 ≥ 0,9× nacktes SQL", f"{share:.2f}×", share >= 0.9,
+        f"je Kachel {ours.p50_ms - sql.p50_ms:.1f} ms mehr als die Anweisung allein (p50 "
+        f"{ours.p50_ms:.1f} gegen {sql.p50_ms:.1f} ms): HTTP, Flask und das Lesen und Senden der "
+        "ganzen Kachel aus PostgreSQL; die Anweisung selbst ist dieselbe.",
+    )  # fmt: skip
+    ahead = targets.ratio(ours.rps, vector["MapServer"].rps)
     targets.check(
         "Kacheln", "Vektorkachel z14 ungecacht ≥ 1,1× MapServer", f"{ahead:.2f}×", ahead >= 1.1
     )
     times = targets.ratio(raster["BürgerGIS"].rps, raster["TiTiler"].rps)
     targets.check("Kacheln", "Rasterkachel z14 ≥ 2× TiTiler", f"{times:.2f}×", times >= 2)
     png = targets.ratio(raster["BürgerGIS"].rps, raster["MapServer"].rps)
-    targets.check("Kacheln", "Rasterkachel z14 PNG ≥ 1× MapServer", f"{png:.2f}×", png >= 1.0)
-    hit = targets.ratio(cached["BürgerGIS"].rps, cached["nginx"].rps)
-    targets.check("Kacheln", "gecachte Kachel ≥ 0,5× nginx", f"{hit:.2f}×", hit >= 0.5)
+    targets.check(
+        "Kacheln", "Rasterkachel z14 PNG ≥ 1× MapServer", f"{png:.2f}×", png >= 1.0,
+        f"p50 {raster['BürgerGIS'].p50_ms:.1f} gegen {raster['MapServer'].p50_ms:.1f} ms: wir lesen "
+        "über rio-tiler aus der Web-Mercator-VRT und kodieren RGBA-PNG (zlib 3) über GDAL, mit "
+        "Python dazwischen; MapServer macht beides in einem C-Durchgang.",
+    )  # fmt: skip
+    hit_ours, hit_nginx = cached["BürgerGIS"], cached["nginx"]
+    hit = targets.ratio(hit_ours.rps, hit_nginx.rps)
+    targets.check(
+        "Kacheln", "gecachte Kachel ≥ 0,5× nginx", f"{hit:.2f}×", hit >= 0.5,
+        f"p50 {hit_ours.p50_ms:.2f} gegen {hit_nginx.p50_ms:.2f} ms: jede Antwort durch Python "
+        "(gunicorn, WSGI) kostet mehr als nginx' sendfile; deshalb liefert im Betrieb nginx "
+        "gecachte Kacheln selbst aus (versionierte URLs, Abschnitt „Mehrere App-Instanzen“).",
+    )  # fmt: skip
 
 
 def fetch_tile_size(settings: Settings, record: LayerRecord, tile: TileAddress) -> bytes:
