@@ -381,9 +381,9 @@ def _check_targets(
     png = targets.ratio(raster["BürgerGIS"].rps, raster["MapServer"].rps)
     targets.check(
         "Kacheln", "Rasterkachel z14 PNG ≥ 1× MapServer", f"{png:.2f}×", png >= 1.0,
-        f"p50 {raster['BürgerGIS'].p50_ms:.1f} gegen {raster['MapServer'].p50_ms:.1f} ms: wir lesen "
-        "über rio-tiler aus der Web-Mercator-VRT und kodieren RGBA-PNG (zlib 3) über GDAL, mit "
-        "Python dazwischen; MapServer macht beides in einem C-Durchgang.",
+        f"p50 {raster['BürgerGIS'].p50_ms:.1f} gegen {raster['MapServer'].p50_ms:.1f} ms: "
+        "Lesen aus der Web-Mercator-VRT (GDAL), Paletten-PNG (Pillow), dazwischen Python, "
+        "Flask und gunicorn; MapServer macht alles in einem C-Durchgang.",
     )  # fmt: skip
     hit_ours, hit_nginx = cached["BürgerGIS"], cached["nginx"]
     hit = targets.ratio(hit_ours.rps, hit_nginx.rps)

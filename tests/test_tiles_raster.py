@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import rasterio
 from flask.testing import FlaskClient
+from rasterio.enums import ColorInterp
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
 from rio_tiler.colormap import cmap
@@ -40,7 +41,18 @@ def image(client: FlaskClient, path: str, media: str = "image/png") -> np.ndarra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         with MemoryFile(response.data) as mem, mem.open() as src:
-            return src.read()
+            pixels = src.read()
+            if src.count == 1 and src.colorinterp[0] == ColorInterp.palette:
+                return expand_palette(pixels[0], src.colormap(1))  # as a browser shows it
+            return pixels
+
+
+def expand_palette(indices: np.ndarray, table: dict[int, tuple[int, ...]]) -> np.ndarray:
+    """RGBA (4, rows, cols) of a paletted image through its colour table (alpha from tRNS)."""
+    lut = np.zeros((256, 4), dtype=np.uint8)
+    for index, rgba in table.items():
+        lut[index] = rgba[:4]
+    return np.moveaxis(lut[indices], -1, 0)
 
 
 def test_colour_ramp_follows_the_values_and_nodata_is_transparent(

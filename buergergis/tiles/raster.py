@@ -4,7 +4,8 @@
 mask. One-band data gets a colour ramp (``colormap``) or a hillshade computed here from the
 elevation tile read with a one-pixel buffer (so neighbouring tiles shade seamlessly); RGB
 data is passed through. Each COG is kept open per thread together with a long-lived warped
-VRT in EPSG:3857 that all tiles are read from (see :func:`_opened`).
+VRT in EPSG:3857 that all tiles are read from (see :func:`_opened`). Colour-ramp PNG tiles
+inside the raster take the shorter way of :mod:`buergergis.tiles.palette` (same pixels).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from rio_tiler.utils import render
 from buergergis.catalog.models import RasterLayer, RasterOptions
 from buergergis.store.catalog import LayerRecord
 from buergergis.tiles.grid import TileAddress, intersects
+from buergergis.tiles.palette import colormap_png
 
 log = logging.getLogger("buergergis.tiles.raster")
 
@@ -144,13 +146,27 @@ def render_raster(record: LayerRecord, tile: TileAddress, fmt: str, scale: int) 
     if not record.raster_path or not covers(record, tile):
         return None
     style = style_of(record)
+    opened = _opened(record.raster_path)
+    if style.mode == "colormap" and fmt == "png" and opened.mercator is not None:
+        band = _bands(opened.dataset, style)[0]
+        ramp = _colormap(style.colormap)
+        paletted = colormap_png(opened.mercator, band, tile, size, style.rescale, ramp)
+        if paletted is not None:
+            return paletted or empty_image(fmt, size)
+    return rio_render(opened, tile, fmt, size, style)
+
+
+def rio_render(
+    opened: _Opened, tile: TileAddress, fmt: str, size: int, style: RasterStyle
+) -> bytes:
+    """The tile by rio-tiler: every mode and format (and the reference of the paletted path)."""
+    driver = IMAGE_FORMATS[fmt][0]
     try:
-        img = _read(_opened(record.raster_path), tile, size, style)
+        img = _read(opened, tile, size, style)
     except TileOutsideBounds:
         return empty_image(fmt, size)
     if not img.mask.any():
         return empty_image(fmt, size)
-    driver = IMAGE_FORMATS[fmt][0]
     if style.mode == "hillshade":
         return _hillshade(img, tile, size, style, driver)
     if style.mode == "rgb":
