@@ -17,10 +17,9 @@ import json
 import math
 import os
 import subprocess
-import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -32,7 +31,7 @@ from bench.data import dense_bbox_4326, make_polygons
 from bench.mapserver_peer import SESSION as MAPSERVER_SESSION
 from bench.mapserver_peer import items_path as mapserver_items
 from bench.mapserver_peer import mapserver_peer
-from bench.tiles import alternate, ours_cmd, ours_env, start_ours, tcp_url, uvicorn_cmd
+from bench.tiles import alternate, start_ours, tcp_url, uvicorn_cmd
 from bench.tiles_tools import (
     DURATION_S,
     PEERS,
@@ -47,7 +46,7 @@ from bench.tiles_tools import (
 )
 from buergergis.catalog.models import Source, VectorLayer
 from buergergis.ingest.pipeline import load_layer
-from buergergis.settings import PROJECT_ROOT, Settings
+from buergergis.settings import Settings
 from buergergis.store.catalog import LayerRecord, get_layer
 from buergergis.store.crs import CRS84
 from buergergis.store.features import BBox, ItemsQuery, build_items
@@ -300,7 +299,7 @@ def scale_runs(settings: Settings, engine: Engine) -> dict[int, tuple[Result, Re
 
 def _table(results: dict[str, Result], floor: str, peer: str) -> list[str]:
     lines = [
-        "| | Anfragen/s Median (min–max) | p50 ms | p99 ms | vs. SQL | vs. pygeoapi |",
+        f"| | Anfragen/s Median (min–max) | p50 ms | p99 ms | vs. SQL | vs. {peer} |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
@@ -373,68 +372,10 @@ def _check_targets(results: dict[str, Result]) -> None:
     )
 
 
-@contextlib.contextmanager
-def baseline_server(settings: Settings, rev: str) -> Iterator[str]:
-    """A BürgerGIS server running the ``buergergis`` package of git revision ``rev`` (an
-    export of that tree put first on ``PYTHONPATH``) on the same database; yields its URL."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        archive = subprocess.run(
-            ["git", "archive", rev, "buergergis"], cwd=PROJECT_ROOT, check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
-        (root / "var").mkdir()
-        port = free_port()
-        env = {**ours_env(settings, root / "var", 0), "PYTHONPATH": str(root)}
-        probe = f"http://127.0.0.1:{port}/healthz"
-        with server(ours_cmd(port), env, probe, cwd=root / "var"):
-            yield f"http://127.0.0.1:{port}"
-
-
-def ab(baseline: str, rounds: int = ROUNDS) -> list[str]:
-    """Items and 304 of this working tree against git revision ``baseline``, beside the bare
-    SQL and MapServer, alternating ``rounds`` rounds (``python -m bench.features ab REV``).
-
-    For measuring a change in one sitting on a shared machine; writes no document.
-    """
-    from bench.run import bench_context
-
-    with bench_context() as (settings, engine):
-        layer = ensure_polygons(settings, engine, POLYGONS, N_POLYGONS)
-        sql = bare_sql(settings, layer)
-        with psycopg.connect(settings.libpq_url()) as conn:
-            matched = int(conn.execute(sql).fetchone()[0])  # type: ignore[index]
-        with contextlib.ExitStack() as stack:
-            ours, _var = start_ours(stack, settings, 0)
-            before = stack.enter_context(baseline_server(settings, baseline))
-            mapserv = stack.enter_context(mapserver_peer(settings))
-            urls = {
-                "BürgerGIS": ours + "/ogc" + items_path(POLYGONS),
-                f"BürgerGIS {baseline}": before + "/ogc" + items_path(POLYGONS),
-                "MapServer": mapserv + mapserver_items(POLYGONS, f"bbox={bbox_param()}&limit=100"),
-            }
-            for url in urls.values():
-                _check(url, matched)
-                wrk(url, duration=2)
-            work: dict[str, Callable[[], Result]] = {
-                "SQL (pgbench)": lambda: pgbench(settings.libpq_url(), sql, options=SESSION)
-            }
-            for name, url in urls.items():
-                work[name] = lambda url=url: wrk(url)
-            for name in ("BürgerGIS", f"BürgerGIS {baseline}"):
-                etag = {"If-None-Match": _etag(urls[name])}
-                work[f"{name}, If-None-Match → 304"] = lambda u=urls[name], h=etag: wrk(u, h)
-            results = alternate(work, rounds)
-    return _table(results, "SQL (pgbench)", "MapServer")
-
-
 def main() -> None:
     """Standalone: print the section and keep it in ``bench/results/features.md``."""
-    if len(sys.argv) >= 3 and sys.argv[1] == "ab":
-        rounds = int(sys.argv[3]) if len(sys.argv) > 3 else ROUNDS
-        print("\n".join(ab(sys.argv[2], rounds)))
-        return
     from bench.run import bench_context
+    from buergergis.settings import PROJECT_ROOT
 
     report: list[str] = []
     with bench_context() as (settings, engine):

@@ -15,8 +15,8 @@ header by header and byte by byte.
 Everything else goes on to Flask unchanged: other routes and methods, HTML, parameters other
 than the common ones (``filter``, ``sortby``, ``near``, queryables: :data:`LEAN_PARAMETERS`),
 private or unknown layers and any error — so errors keep their one JSON body and their one
-place (:func:`buergergis.web.errors.problem_of`). An error is not answered twice: Flask runs
-the request again and answers it.
+place (:func:`buergergis.web.errors.problem_of`): after an error here, Flask runs the request
+again and answers it (a query that timed out costs its time twice).
 """
 
 from __future__ import annotations
