@@ -38,8 +38,9 @@ from buergergis.web.ogc.negotiation import negotiate
 
 log = logging.getLogger("buergergis.ogc")
 
-#: The endpoint of the Flask view answered here.
+#: The endpoint of the Flask view answered here, and its rule (the label of its metrics).
 ENDPOINT = "ogc.items"
+ROUTE = "/ogc/collections/<collection_id>/items"
 #: Query parameters of the requests answered here; any other one goes to Flask.
 LEAN_PARAMETERS = frozenset(
     {"f", "lang", "bbox", "bbox-crs", "limit", "offset", "cursor", "crs", "properties"}
@@ -72,10 +73,9 @@ class LeanItems:
             started = time.perf_counter()
             response = self._answer(environ)
             if response is not None:
-                rule = "/ogc/collections/<collection_id>/items"
                 seconds = time.perf_counter() - started
                 metrics.observe_request(
-                    rule, environ["REQUEST_METHOD"], response.status_code, seconds
+                    ROUTE, environ["REQUEST_METHOD"], response.status_code, seconds
                 )
                 return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
