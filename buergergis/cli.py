@@ -87,7 +87,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 #: Commands after which the process ends without tearing the interpreter down (see
 #: :func:`_leave`): a load has pandas, GDAL, PROJ and Arrow loaded, whose teardown took about
-#: 0.3 s of a 200,000-polygon import (docs/architecture.md, "Laden").
+#: 0.3 s of a 200,000-polygon import (docs/architecture.md, "Laden, Kosten").
 FAST_EXIT = frozenset({"import", "load"})
 
 
