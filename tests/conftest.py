@@ -283,3 +283,14 @@ def phone(chromium: object) -> Iterator[object]:
     from tests.maps_support import PHONE, browser_context
 
     yield from browser_context(chromium, PHONE)
+
+
+@pytest.fixture(scope="session")
+def tile_layers(
+    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> object:
+    """The tile fixture layers (points, lines, polygons around the old town; a colour-ramp raster
+    with a NoData strip; a DEM), loaded once per session database (``tests/tiles_support.py``)."""
+    from tests.tiles_support import load_tile_layers
+
+    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("tiles"))

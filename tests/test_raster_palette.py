@@ -11,24 +11,15 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import Engine
 
-from buergergis.settings import Settings
 from buergergis.store.catalog import LayerRecord, get_layer
 from buergergis.tiles import raster
 from buergergis.tiles.grid import TileAddress
 from buergergis.tiles.palette import colormap_png
-from tests.tiles_support import TileLayers, centre_lonlat, load_tile_layers, tile_at
-
-
-@pytest.fixture(scope="module")
-def layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> TileLayers:
-    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("palette"))
+from tests.tiles_support import TileLayers, centre_lonlat, tile_at
 
 
 def record_of(engine: Engine, layer_id: str) -> LayerRecord:
@@ -69,9 +60,9 @@ def tiles_around(lonlat: tuple[float, float], zooms: range) -> list[TileAddress]
 
 
 def test_ramp_tiles_with_nodata_are_the_same_as_rio_tilers(
-    engine: Engine, layers: TileLayers
+    engine: Engine, tile_layers: TileLayers
 ) -> None:
-    record = record_of(engine, layers.ramp)
+    record = record_of(engine, tile_layers.ramp)
     fast_ones = 0
     with_nodata = 0
     for tile in tiles_around(centre_lonlat(), range(14, 20)):
@@ -105,18 +96,18 @@ def test_terrain_tiles_and_512_pixels_are_the_same_as_rio_tilers(
 
 
 def test_tiles_reaching_beyond_the_raster_take_rio_tilers_way(
-    engine: Engine, layers: TileLayers
+    engine: Engine, tile_layers: TileLayers
 ) -> None:
-    record = record_of(engine, layers.ramp)
+    record = record_of(engine, tile_layers.ramp)
     z, x, y = tile_at(8)  # one tile holds the whole small raster and more
     fast, reference = both_ways(record, TileAddress(z, x, y))
     assert fast is None
     assert rgba(reference)[..., 3].max() == 255
 
 
-def test_the_served_ramp_tile_is_paletted(client: FlaskClient, layers: TileLayers) -> None:
+def test_the_served_ramp_tile_is_paletted(client: FlaskClient, tile_layers: TileLayers) -> None:
     z, x, y = tile_at(17, centre_lonlat(0, 250))
-    response = client.get(f"/tiles/{layers.ramp}/{z}/{x}/{y}.png")
+    response = client.get(f"/tiles/{tile_layers.ramp}/{z}/{x}/{y}.png")
     assert response.status_code == 200
     assert Image.open(io.BytesIO(response.data)).mode == "P"
 

@@ -11,20 +11,12 @@ import numpy as np
 import pytest
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
-from sqlalchemy import Engine
 
-from buergergis.settings import PROJECT_ROOT, Settings
+from buergergis.settings import PROJECT_ROOT
 from tests.conftest import require
-from tests.tiles_support import CENTRE, TileLayers, centre_lonlat, load_tile_layers
+from tests.tiles_support import CENTRE, TileLayers, centre_lonlat
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> TileLayers:
-    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("tiles"))
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +39,10 @@ def screenshot(page: object) -> np.ndarray:
 
 
 def test_maplibre_draws_the_parcels_where_the_data_is(
-    live_server: str, page: object, layers: TileLayers
+    live_server: str, page: object, tile_layers: TileLayers
 ) -> None:
     lon, lat = centre_lonlat()
-    url = f"{live_server}/static/maplibre-test.html?layers={layers.parcels}&lon={lon}&lat={lat}&zoom=16"
+    url = f"{live_server}/static/maplibre-test.html?layers={tile_layers.parcels}&lon={lon}&lat={lat}&zoom=16"
     page.goto(url)  # type: ignore[attr-defined]
     page.wait_for_function("window.mapReady === true", timeout=60_000)  # type: ignore[attr-defined]
     assert page.evaluate("window.mapErrors") == []  # type: ignore[attr-defined]

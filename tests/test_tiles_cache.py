@@ -21,20 +21,12 @@ from buergergis.tiles.cache import CachedTile, TileCache, layer_key
 from buergergis.tiles.provider import TileProvider
 from tests.tiles_support import (
     TileLayers,
-    load_tile_layers,
     parcels_definition,
     tile_at,
     write_parcels,
 )
 
 GZIP = {"Accept-Encoding": "gzip"}
-
-
-@pytest.fixture(scope="module")
-def layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> TileLayers:
-    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("tiles"))
 
 
 @pytest.fixture()
@@ -64,12 +56,12 @@ def current_version(engine: Engine, layer_id: str) -> int:
 
 
 def test_second_request_is_served_from_the_cache_file(
-    app: Flask, client: FlaskClient, engine: Engine, layers: TileLayers
+    app: Flask, client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
     z, x, y = tile_at(15)
-    url = f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt"
+    url = f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt"
     first = client.get(url, headers=GZIP)
-    key = layer_key([(layers.parcels, current_version(engine, layers.parcels))])
+    key = layer_key([(tile_layers.parcels, current_version(engine, tile_layers.parcels))])
     path = service_of(app).cache.path(key, z, x, y, ".mvt.gz")
     stored = path.read_bytes()
     assert stored[:2] == b"\x1f\x8b" and stored == first.data, "stored once, gzip, sent as is"
@@ -83,10 +75,10 @@ def test_second_request_is_served_from_the_cache_file(
 
 
 def test_etag_gives_304_and_cache_control_is_the_setting(
-    client: FlaskClient, settings: Settings, layers: TileLayers
+    client: FlaskClient, settings: Settings, tile_layers: TileLayers
 ) -> None:
     z, x, y = tile_at(14)
-    url = f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt"
+    url = f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt"
     first = client.get(url)
     assert first.headers["Cache-Control"] == settings.tile_cache_control
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
@@ -94,7 +86,7 @@ def test_etag_gives_304_and_cache_control_is_the_setting(
     assert again.headers["ETag"] == first.headers["ETag"]
 
 
-def test_cache_control_is_configurable(settings: Settings, layers: TileLayers) -> None:
+def test_cache_control_is_configurable(settings: Settings, tile_layers: TileLayers) -> None:
     app = create_app(
         {
             "database_url": settings.database_url,
@@ -104,7 +96,7 @@ def test_cache_control_is_configurable(settings: Settings, layers: TileLayers) -
         }
     )
     z, x, y = tile_at(14)
-    response = app.test_client().get(f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt")
+    response = app.test_client().get(f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt")
     assert response.headers["Cache-Control"] == "public, no-cache"
     app.extensions["buergergis"].engine.dispose()
 
@@ -185,17 +177,17 @@ def test_cache_stays_below_its_bound_and_keeps_recently_used_tiles(tmp_path: Pat
 
 
 def test_disabled_cache_writes_nothing_but_serves_tiles(
-    engine: Engine, settings: Settings, layers: TileLayers, tmp_path: Path
+    engine: Engine, settings: Settings, tile_layers: TileLayers, tmp_path: Path
 ) -> None:
     disabled = load_settings(
         database_url=settings.database_url, var_dir=tmp_path, tile_cache_max_mb=0
     )
     service = TileProvider(engine, disabled)
-    records, public = service.resolve([layers.parcels])
+    records, public = service.resolve([tile_layers.parcels])
     from buergergis.tiles.grid import TileAddress
     from buergergis.tiles.provider import TileSpec
 
-    tile = service.get(records, TileSpec((layers.parcels,), TileAddress(*tile_at(15)), "mvt"))
+    tile = service.get(records, TileSpec((tile_layers.parcels,), TileAddress(*tile_at(15)), "mvt"))
     assert public and tile.data and not tile.gzipped
     assert not (tmp_path / "cache").exists()
 
@@ -206,7 +198,7 @@ def _declining_app(environ: dict, start_response) -> list[bytes]:  # type: ignor
 
 
 def test_fast_path_answers_hits_with_the_flask_headers(
-    app: Flask, client: FlaskClient, engine: Engine, layers: TileLayers
+    app: Flask, client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
     from werkzeug.test import Client
 
@@ -217,8 +209,8 @@ def test_fast_path_answers_hits_with_the_flask_headers(
         CachedTiles(_declining_app, service, service.settings.tile_cache_control, app.url_map)
     )
     z, x, y = tile_at(13)
-    url = f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt"
-    key = layer_key([(layers.parcels, current_version(engine, layers.parcels))])
+    url = f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt"
+    key = layer_key([(tile_layers.parcels, current_version(engine, tile_layers.parcels))])
     service.cache.path(key, z, x, y, ".mvt.gz").unlink(missing_ok=True)
     assert fast.get(url).status_code == 599, "a miss goes on to Flask"
     by_flask = client.get(url, headers=GZIP)  # renders and stores
@@ -239,11 +231,11 @@ def test_fast_path_answers_hits_with_the_flask_headers(
         not_modified.status_code == 304 and not_modified.headers["ETag"] == by_flask.headers["ETag"]
     )
     assert fast.get(url + "?x=1").status_code == 599
-    assert fast.get(f"/tiles/{layers.parcels}/{z}/{x}/{y}.gif").status_code == 599
+    assert fast.get(f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.gif").status_code == 599
 
 
 def test_fast_path_never_serves_private_layers(
-    app: Flask, engine: Engine, layers: TileLayers
+    app: Flask, engine: Engine, tile_layers: TileLayers
 ) -> None:
     from werkzeug.test import Client
 
@@ -252,27 +244,27 @@ def test_fast_path_never_serves_private_layers(
 
     service = service_of(app)
     z, x, y = tile_at(15)
-    key = layer_key([(layers.private, current_version(engine, layers.private))])
+    key = layer_key([(tile_layers.private, current_version(engine, tile_layers.private))])
     service.cache.put(
         service.cache.path(key, z, x, y, ".mvt.gz"), CachedTile(compress(b"secret"), True)
     )
     fast = Client(
         CachedTiles(_declining_app, service, service.settings.tile_cache_control, app.url_map)
     )
-    assert fast.get(f"/tiles/{layers.private}/{z}/{x}/{y}.mvt").status_code == 599
+    assert fast.get(f"/tiles/{tile_layers.private}/{z}/{x}/{y}.mvt").status_code == 599
 
 
 def test_lost_database_connection_is_replaced_transparently(
-    app: Flask, client: FlaskClient, engine: Engine, layers: TileLayers
+    app: Flask, client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
     from sqlalchemy import text
 
     z, x, y = tile_at(15)
-    assert client.get(f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt").status_code == 200
+    assert client.get(f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt").status_code == 200
     db = service_of(app).db
     pid = db._db.connection().info.backend_pid
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    response = client.get(f"/tiles/{layers.parcels}/{z}/{x + 1}/{y}.mvt")
+    response = client.get(f"/tiles/{tile_layers.parcels}/{z}/{x + 1}/{y}.mvt")
     assert response.status_code == 200
     assert db._db.connection().info.backend_pid != pid

@@ -7,22 +7,13 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
 
-from buergergis.settings import Settings
 from buergergis.tiles import metadata
 from buergergis.tiles.grid import TMS_URI
-from tests.tiles_support import TileLayers, load_tile_layers, tile_at
+from tests.tiles_support import TileLayers, tile_at
 
 OGC = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
 MVT = "application/vnd.mapbox-vector-tile"
-
-
-@pytest.fixture(scope="module")
-def layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> TileLayers:
-    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("tiles"))
 
 
 def get_json(client: FlaskClient, path: str) -> dict:
@@ -45,15 +36,19 @@ def fill(template: str, z: int, x: int, y: int) -> str:
     )
 
 
-def test_conformance_declares_the_tiles_classes(client: FlaskClient, layers: TileLayers) -> None:
+def test_conformance_declares_the_tiles_classes(
+    client: FlaskClient, tile_layers: TileLayers
+) -> None:
     classes = get_json(client, "/ogc/conformance")["conformsTo"]
     for name in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt"):
         assert OGC + name in classes
     assert OGC + "png" not in classes, "raster layers are not listed as collections yet"
 
 
-def test_collection_and_landing_page_link_to_tiles(client: FlaskClient, layers: TileLayers) -> None:
-    links = get_json(client, f"/ogc/collections/{layers.parcels}")["links"]
+def test_collection_and_landing_page_link_to_tiles(
+    client: FlaskClient, tile_layers: TileLayers
+) -> None:
+    links = get_json(client, f"/ogc/collections/{tile_layers.parcels}")["links"]
     tiles = [lk for lk in links if lk["rel"] == metadata.REL_TILESETS["vector"]]
     assert len(tiles) == 1
     assert get_json(client, relative(tiles[0]["href"]))["tilesets"]
@@ -64,9 +59,9 @@ def test_collection_and_landing_page_link_to_tiles(client: FlaskClient, layers: 
 
 @pytest.mark.parametrize(("attr", "data_type"), [("parcels", "vector"), ("ramp", "map")])
 def test_tilesets_list_items(
-    client: FlaskClient, layers: TileLayers, attr: str, data_type: str
+    client: FlaskClient, tile_layers: TileLayers, attr: str, data_type: str
 ) -> None:
-    layer_id = getattr(layers, attr)
+    layer_id = getattr(tile_layers, attr)
     doc = get_json(client, f"/ogc/collections/{layer_id}/tiles")
     (item,) = doc["tilesets"]
     assert item["dataType"] == data_type and item["tileMatrixSetURI"] == TMS_URI and item["crs"]
@@ -75,8 +70,10 @@ def test_tilesets_list_items(
     assert get_json(client, relative(rels[metadata.REL_TILING_SCHEME]))["id"] == "WebMercatorQuad"
 
 
-def test_tileset_metadata_and_templated_tile_links(client: FlaskClient, layers: TileLayers) -> None:
-    doc = get_json(client, f"/ogc/collections/{layers.parcels}/tiles/WebMercatorQuad")
+def test_tileset_metadata_and_templated_tile_links(
+    client: FlaskClient, tile_layers: TileLayers
+) -> None:
+    doc = get_json(client, f"/ogc/collections/{tile_layers.parcels}/tiles/WebMercatorQuad")
     assert doc["dataType"] == "vector" and doc["tileMatrixSetURI"] == TMS_URI
     limits = {lim["tileMatrix"]: lim for lim in doc["tileMatrixSetLimits"]}
     assert set(limits) == {str(z) for z in range(0, 17)}
@@ -87,7 +84,9 @@ def test_tileset_metadata_and_templated_tile_links(client: FlaskClient, layers: 
     assert item["templated"] is True and item["type"] == MVT
     tile = client.get(fill(item["href"], z, x, y))
     assert tile.status_code == 200 and tile.mimetype == MVT
-    assert tile.data == client.get(f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt").data, "row=y, col=x"
+    assert tile.data == client.get(f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt").data, (
+        "row=y, col=x"
+    )
     (layer,) = doc["layers"]
     assert layer["geometryType"] == "polygons"
     props = layer["propertiesSchema"]["properties"]
@@ -95,8 +94,8 @@ def test_tileset_metadata_and_templated_tile_links(client: FlaskClient, layers: 
     assert "geheim" not in props and "fid" in props
 
 
-def test_raster_tileset_offers_png_and_webp(client: FlaskClient, layers: TileLayers) -> None:
-    doc = get_json(client, f"/ogc/collections/{layers.ramp}/tiles/WebMercatorQuad")
+def test_raster_tileset_offers_png_and_webp(client: FlaskClient, tile_layers: TileLayers) -> None:
+    doc = get_json(client, f"/ogc/collections/{tile_layers.ramp}/tiles/WebMercatorQuad")
     assert doc["dataType"] == "map"
     items = {lk["type"]: lk["href"] for lk in doc["links"] if lk["rel"] == "item"}
     assert set(items) == {"image/png", "image/webp"}
@@ -122,8 +121,10 @@ def test_raster_tileset_offers_png_and_webp(client: FlaskClient, layers: TileLay
         ("WebMercatorQuad/1/0/0?f=png", 406),
     ],
 )
-def test_tile_errors(client: FlaskClient, layers: TileLayers, suffix: str, status: int) -> None:
-    response = client.get(f"/ogc/collections/{layers.parcels}/tiles/{suffix}")
+def test_tile_errors(
+    client: FlaskClient, tile_layers: TileLayers, suffix: str, status: int
+) -> None:
+    response = client.get(f"/ogc/collections/{tile_layers.parcels}/tiles/{suffix}")
     assert response.status_code == status and response.get_json()["code"]
 
 
@@ -147,10 +148,10 @@ def test_tile_matrix_sets(client: FlaskClient) -> None:
     assert client.get("/ogc/tileMatrixSets/NoSuchGrid").status_code == 404
 
 
-def test_tilejson(client: FlaskClient, layers: TileLayers) -> None:
-    doc = get_json(client, f"/tiles/{layers.parcels},{layers.points}.json")
+def test_tilejson(client: FlaskClient, tile_layers: TileLayers) -> None:
+    doc = get_json(client, f"/tiles/{tile_layers.parcels},{tile_layers.points}.json")
     assert doc["tilejson"] == "3.0.0" and doc["scheme"] == "xyz"
-    pattern = rf"http://localhost/tiles/v/{layers.parcels}@\d+,{layers.points}@\d+/\{{z\}}/\{{x\}}/\{{y\}}\.mvt"
+    pattern = rf"http://localhost/tiles/v/{tile_layers.parcels}@\d+,{tile_layers.points}@\d+/\{{z\}}/\{{x\}}/\{{y\}}\.mvt"
     assert len(doc["tiles"]) == 1 and re.fullmatch(pattern, doc["tiles"][0])  # versioned, immutable
     west, south, east, north = doc["bounds"]
     assert west < doc["center"][0] < east and south < doc["center"][1] < north
@@ -158,24 +159,25 @@ def test_tilejson(client: FlaskClient, layers: TileLayers) -> None:
     assert "Stadt Hameln (Test)" in doc["attribution"]
     fields = {layer["id"]: layer["fields"] for layer in doc["vector_layers"]}
     assert (
-        fields[layers.parcels]["nummer"] == "Number" and fields[layers.parcels]["name"] == "String"
+        fields[tile_layers.parcels]["nummer"] == "Number"
+        and fields[tile_layers.parcels]["name"] == "String"
     )
-    assert "geheim" not in fields[layers.parcels]
-    raster_doc = get_json(client, f"/tiles/{layers.ramp}.json")
+    assert "geheim" not in fields[tile_layers.parcels]
+    raster_doc = get_json(client, f"/tiles/{tile_layers.ramp}.json")
     assert raster_doc["tiles"][0].endswith(".png") and "vector_layers" not in raster_doc
 
 
-def test_metadata_revalidates_with_etag(client: FlaskClient, layers: TileLayers) -> None:
+def test_metadata_revalidates_with_etag(client: FlaskClient, tile_layers: TileLayers) -> None:
     for path in (
-        f"/tiles/{layers.parcels}.json",
-        f"/ogc/collections/{layers.parcels}/tiles/WebMercatorQuad",
+        f"/tiles/{tile_layers.parcels}.json",
+        f"/ogc/collections/{tile_layers.parcels}/tiles/WebMercatorQuad",
     ):
         first = client.get(path)
         again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304
 
 
-def test_openapi_documents_the_tile_paths(client: FlaskClient, layers: TileLayers) -> None:
+def test_openapi_documents_the_tile_paths(client: FlaskClient, tile_layers: TileLayers) -> None:
     from openapi_spec_validator import validate
 
     response = client.get("/ogc/api?f=json")

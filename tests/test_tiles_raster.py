@@ -8,7 +8,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pytest
 import rasterio
 from flask.testing import FlaskClient
 from rasterio.enums import ColorInterp
@@ -23,14 +22,7 @@ from buergergis.settings import Settings
 from buergergis.store.catalog import get_layer
 from buergergis.tiles import raster
 from buergergis.tiles.grid import TileAddress
-from tests.tiles_support import TileLayers, centre_lonlat, load_tile_layers, tile_at
-
-
-@pytest.fixture(scope="module")
-def layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> TileLayers:
-    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("tiles"))
+from tests.tiles_support import TileLayers, centre_lonlat, tile_at
 
 
 def image(client: FlaskClient, path: str, media: str = "image/png") -> np.ndarray:
@@ -56,10 +48,10 @@ def expand_palette(indices: np.ndarray, table: dict[int, tuple[int, ...]]) -> np
 
 
 def test_colour_ramp_follows_the_values_and_nodata_is_transparent(
-    client: FlaskClient, layers: TileLayers
+    client: FlaskClient, tile_layers: TileLayers
 ) -> None:
     z, x, y = tile_at(16)
-    pixels = image(client, f"/tiles/{layers.ramp}/{z}/{x}/{y}.png")
+    pixels = image(client, f"/tiles/{tile_layers.ramp}/{z}/{x}/{y}.png")
     assert pixels.shape == (4, 256, 256)  # RGBA
     grey, alpha = pixels[0].astype(int), pixels[3]
     assert np.array_equal(pixels[0], pixels[1]) and np.array_equal(pixels[1], pixels[2]), "greys"
@@ -70,10 +62,10 @@ def test_colour_ramp_follows_the_values_and_nodata_is_transparent(
     assert np.all(np.diff(row) >= 0) and row[-1] - row[0] > 40, "west→east ramp gets lighter"
 
 
-def test_ramp_values_map_to_the_expected_grey(client: FlaskClient, layers: TileLayers) -> None:
+def test_ramp_values_map_to_the_expected_grey(client: FlaskClient, tile_layers: TileLayers) -> None:
     lon, lat = centre_lonlat(0, 250)  # north of the NoData strip, halfway along the ramp
     z, x, y = tile_at(17, (lon, lat))
-    pixels = image(client, f"/tiles/{layers.ramp}/{z}/{x}/{y}.png")
+    pixels = image(client, f"/tiles/{tile_layers.ramp}/{z}/{x}/{y}.png")
     west, south, east, north = TileAddress(z, x, y).bounds_4326()
     col = int((lon - west) / (east - west) * 256)
     row = int((north - lat) / (north - south) * 256)
@@ -83,37 +75,37 @@ def test_ramp_values_map_to_the_expected_grey(client: FlaskClient, layers: TileL
     assert abs(int(pixels[0, row, col]) - expected) <= 3
 
 
-def test_webp_and_512_pixel_tiles(client: FlaskClient, layers: TileLayers) -> None:
+def test_webp_and_512_pixel_tiles(client: FlaskClient, tile_layers: TileLayers) -> None:
     z, x, y = tile_at(15)
-    webp = client.get(f"/tiles/{layers.ramp}/{z}/{x}/{y}.webp")
+    webp = client.get(f"/tiles/{tile_layers.ramp}/{z}/{x}/{y}.webp")
     assert webp.status_code == 200 and webp.mimetype == "image/webp"
     assert webp.data[:4] == b"RIFF" and webp.data[8:12] == b"WEBP"
-    big = image(client, f"/tiles/{layers.ramp}/{z}/{x}/{y}@2x.png")
-    small = image(client, f"/tiles/{layers.ramp}/{z}/{x}/{y}.png")
+    big = image(client, f"/tiles/{tile_layers.ramp}/{z}/{x}/{y}@2x.png")
+    small = image(client, f"/tiles/{tile_layers.ramp}/{z}/{x}/{y}.png")
     assert big.shape[1:] == (512, 512) and small.shape[1:] == (256, 256)
     assert abs(int(big[1].astype(bool).sum()) - 4 * int(small[1].astype(bool).sum())) < 4 * 256 * 4
 
 
 def test_tile_outside_the_raster_is_transparent_without_reading(
-    client: FlaskClient, engine: Engine, layers: TileLayers
+    client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
-    pixels = image(client, f"/tiles/{layers.ramp}/10/100/100.png")
+    pixels = image(client, f"/tiles/{tile_layers.ramp}/10/100/100.png")
     assert pixels[-1].max() == 0
     with engine.connect() as conn:
-        record = get_layer(conn, layers.ramp)
+        record = get_layer(conn, tile_layers.ramp)
     assert record is not None
     gone = record.__class__(**{**record.__dict__, "raster_path": "/nonexistent/v1.tif"})
     assert raster.render_raster(gone, TileAddress(10, 100, 100), "png", 1) is None
 
 
 def test_raster_tiles_refuse_vector_formats_and_bad_addresses(
-    client: FlaskClient, layers: TileLayers
+    client: FlaskClient, tile_layers: TileLayers
 ) -> None:
     for path, status in (
-        (f"/tiles/{layers.ramp}/3/9/0.png", 404),
-        (f"/tiles/{layers.ramp}/1/0/0@3x.png", 404),
-        (f"/tiles/{layers.ramp}/1/0/0.jpg", 404),
-        (f"/tiles/{layers.ramp},{layers.dem}/1/0/0.png", 400),
+        (f"/tiles/{tile_layers.ramp}/3/9/0.png", 404),
+        (f"/tiles/{tile_layers.ramp}/1/0/0@3x.png", 404),
+        (f"/tiles/{tile_layers.ramp}/1/0/0.jpg", 404),
+        (f"/tiles/{tile_layers.ramp},{tile_layers.dem}/1/0/0.png", 400),
     ):
         response = client.get(path)
         assert response.status_code == status and response.get_json()["code"]
@@ -125,9 +117,9 @@ def expected_shade(slope: float, azimuth: float, altitude: float) -> float:
     return (-slope * math.sin(az) * math.cos(alt) + math.sin(alt)) / math.sqrt(1 + slope**2)
 
 
-def test_hillshade_matches_the_analytic_shade(client: FlaskClient, layers: TileLayers) -> None:
+def test_hillshade_matches_the_analytic_shade(client: FlaskClient, tile_layers: TileLayers) -> None:
     z, x, y = tile_at(17, centre_lonlat(-200, 0))  # the tile where the plain meets the slope
-    pixels = image(client, f"/tiles/{layers.dem}/{z}/{x}/{y}.png")
+    pixels = image(client, f"/tiles/{tile_layers.dem}/{z}/{x}/{y}.png")
     grey, alpha = pixels[0].astype(float), pixels[-1]
     assert alpha.min() == 255
     flat = 255 * expected_shade(0.0, 315, 45)  # sin(45°) → 180
@@ -138,10 +130,10 @@ def test_hillshade_matches_the_analytic_shade(client: FlaskClient, layers: TileL
     assert values[0] < values[-1], "plain in the west, slope in the east"
 
 
-def test_hillshade_has_no_seams_between_tiles(client: FlaskClient, layers: TileLayers) -> None:
+def test_hillshade_has_no_seams_between_tiles(client: FlaskClient, tile_layers: TileLayers) -> None:
     z, x, y = tile_at(17)
-    left = image(client, f"/tiles/{layers.dem}/{z}/{x}/{y}.png")[0].astype(int)
-    right = image(client, f"/tiles/{layers.dem}/{z}/{x + 1}/{y}.png")[0].astype(int)
+    left = image(client, f"/tiles/{tile_layers.dem}/{z}/{x}/{y}.png")[0].astype(int)
+    right = image(client, f"/tiles/{tile_layers.dem}/{z}/{x + 1}/{y}.png")[0].astype(int)
     across = np.abs(left[:, -1] - right[:, 0]).max()
     within = np.abs(np.diff(left, axis=1)).max()
     assert across <= max(within, 3)

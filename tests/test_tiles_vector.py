@@ -24,16 +24,9 @@ from buergergis.store.sql import layer_view
 from buergergis.tiles import vector
 from buergergis.tiles.grid import EXTENT, TileAddress
 from tests.admin_support import Staff, editor, login_session  # noqa: F401 - fixture
-from tests.tiles_support import TileLayers, load_tile_layers, tile_at, tile_covering_grid
+from tests.tiles_support import TileLayers, tile_at, tile_covering_grid
 
 MVT = "application/vnd.mapbox-vector-tile"
-
-
-@pytest.fixture(scope="module")
-def layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> TileLayers:
-    return load_tile_layers(engine, settings, tmp_path_factory.mktemp("tiles"))
 
 
 @pytest.fixture()
@@ -65,10 +58,12 @@ def gids_touching(engine: Engine, layer_id: str, z: int, x: int, y: int, margin:
 
 
 def test_whole_layer_tile_has_every_feature_with_published_attributes_only(
-    client: FlaskClient, engine: Engine, layers: TileLayers
+    client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
     z, x, y = tile_covering_grid()
-    layer = decode(get_tile(client, f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt"))[layers.parcels]
+    layer = decode(get_tile(client, f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt"))[
+        tile_layers.parcels
+    ]
     sql = (
         "SELECT gid, fid, name, nummer, flaeche, bebaut, to_char(datum, 'YYYY-MM-DD') AS datum,"
         " to_char(geaendert AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS geaendert,"
@@ -86,15 +81,15 @@ def test_whole_layer_tile_has_every_feature_with_published_attributes_only(
 
 
 def test_clipped_tile_holds_exactly_the_features_at_the_tile(
-    client: FlaskClient, engine: Engine, layers: TileLayers
+    client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
     z, x, y = tile_at(16)
-    features = decode(get_tile(client, f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt"))[layers.parcels][
-        "features"
-    ]
+    features = decode(get_tile(client, f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt"))[
+        tile_layers.parcels
+    ]["features"]
     ids = {f["id"] for f in features}
-    inside = gids_touching(engine, layers.parcels, z, x, y, 0.0)
-    with_buffer = gids_touching(engine, layers.parcels, z, x, y, 64 / EXTENT)
+    inside = gids_touching(engine, tile_layers.parcels, z, x, y, 0.0)
+    with_buffer = gids_touching(engine, tile_layers.parcels, z, x, y, 64 / EXTENT)
     assert inside and inside <= ids <= with_buffer
     assert len(with_buffer) < 100, "the tile must really cut the layer"
     clip = box(-64, -64, EXTENT + 64, EXTENT + 64)
@@ -102,15 +97,15 @@ def test_clipped_tile_holds_exactly_the_features_at_the_tile(
 
 
 def test_feature_positions_match_postgis(
-    client: FlaskClient, engine: Engine, layers: TileLayers
+    client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
     z, x, y = tile_at(16)
     tile = TileAddress(z, x, y)
     minx, miny, maxx, maxy = tile.bounds_3857()
     unit = (maxx - minx) / EXTENT
-    features = decode(get_tile(client, f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt"))[layers.parcels][
-        "features"
-    ]
+    features = decode(get_tile(client, f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt"))[
+        tile_layers.parcels
+    ]["features"]
     sql = 'SELECT gid, ST_X(c) AS x, ST_Y(c) AS y FROM (SELECT gid, ST_Transform(ST_Centroid(geom), 3857) AS c FROM layers."tiles-parcels") s'
     with engine.connect() as conn:
         centres = {r.gid: (r.x, r.y) for r in conn.execute(text(sql))}
@@ -132,20 +127,20 @@ def test_affine_shortcut_draws_what_st_transform_draws(
     z: int,
     engine: Engine,
     pg: psycopg.Connection,
-    layers: TileLayers,
+    tile_layers: TileLayers,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tile = TileAddress(*tile_at(z))
     with engine.connect() as conn:
-        record = get_layer(conn, layers.parcels)
+        record = get_layer(conn, tile_layers.parcels)
         assert record is not None
         vector.affine_fit.cache_clear()
         fast = vector.build_query([record], tile)
-        fast_tile = decode(vector.render_mvt(pg, fast))[layers.parcels]["features"]
+        fast_tile = decode(vector.render_mvt(pg, fast))[tile_layers.parcels]["features"]
         monkeypatch.setattr(vector, "AFFINE_MAX_ERROR", -1.0)
         vector.affine_fit.cache_clear()
         exact = vector.build_query([record], tile)
-        exact_tile = decode(vector.render_mvt(pg, exact))[layers.parcels]["features"]
+        exact_tile = decode(vector.render_mvt(pg, exact))[tile_layers.parcels]["features"]
     vector.affine_fit.cache_clear()
     assert "ST_Affine" in fast.sql and "ST_Affine" not in exact.sql
     view = box(0, 0, EXTENT, EXTENT)
@@ -161,32 +156,34 @@ def test_affine_fit_refused_where_the_projection_bends() -> None:
     assert vector.affine_fit(TileAddress(*tile_at(9)), 25832) is None
 
 
-def test_several_layers_in_one_tile(client: FlaskClient, layers: TileLayers) -> None:
+def test_several_layers_in_one_tile(client: FlaskClient, tile_layers: TileLayers) -> None:
     z, x, y = tile_at(14)
-    both = decode(get_tile(client, f"/tiles/{layers.parcels},{layers.points}/{z}/{x}/{y}.mvt"))
-    assert list(both) == [layers.parcels, layers.points]
-    for layer_id in (layers.parcels, layers.points):
+    both = decode(
+        get_tile(client, f"/tiles/{tile_layers.parcels},{tile_layers.points}/{z}/{x}/{y}.mvt")
+    )
+    assert list(both) == [tile_layers.parcels, tile_layers.points]
+    for layer_id in (tile_layers.parcels, tile_layers.points):
         alone = decode(get_tile(client, f"/tiles/{layer_id}/{z}/{x}/{y}.mvt"))[layer_id]
         assert both[layer_id]["features"] == alone["features"]
-    assert both[layers.points]["features"][0]["geometry"]["type"] == "Point"
+    assert both[tile_layers.points]["features"][0]["geometry"]["type"] == "Point"
 
 
 def test_tile_far_from_data_is_empty_without_sql(
-    client: FlaskClient, engine: Engine, layers: TileLayers
+    client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
-    response = client.get(f"/tiles/{layers.parcels}/14/0/0.mvt")
+    response = client.get(f"/tiles/{tile_layers.parcels}/14/0/0.mvt")
     assert response.status_code == 200 and response.data == b""
     with engine.connect() as conn:
-        record = get_layer(conn, layers.parcels)
+        record = get_layer(conn, tile_layers.parcels)
     assert record is not None and vector.build_query([record], TileAddress(14, 0, 0)).empty
 
 
 def test_tile_inside_extent_without_features_is_empty(
-    client: FlaskClient, engine: Engine, layers: TileLayers
+    client: FlaskClient, engine: Engine, tile_layers: TileLayers
 ) -> None:
     z = 16
     with engine.connect() as conn:
-        record = get_layer(conn, layers.points)
+        record = get_layer(conn, tile_layers.points)
     assert record is not None and record.bbox
     west, south, east, north = record.bbox
     _, x0, y1 = tile_at(z, (west, south))
@@ -195,11 +192,11 @@ def test_tile_inside_extent_without_features_is_empty(
         (x, y)
         for x in range(x0, x1 + 1)
         for y in range(y0, y1 + 1)
-        if not gids_touching(engine, layers.points, z, x, y, 64 / EXTENT)
+        if not gids_touching(engine, tile_layers.points, z, x, y, 64 / EXTENT)
     )
     for _ in ("rendered", "from the cache"):
         response = client.get(
-            f"/tiles/{layers.points}/{z}/{empty[0]}/{empty[1]}.mvt",
+            f"/tiles/{tile_layers.points}/{z}/{empty[0]}/{empty[1]}.mvt",
             headers={"Accept-Encoding": "gzip"},
         )
         assert response.status_code == 200 and response.data == b""
@@ -232,7 +229,7 @@ def _errors(layers_ids: list[str]) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize(("path", "status"), _errors([]))
 def test_bad_tile_requests_get_the_json_error_body(
-    client: FlaskClient, layers: TileLayers, path: str, status: int
+    client: FlaskClient, tile_layers: TileLayers, path: str, status: int
 ) -> None:
     response = client.get(path)
     assert response.status_code == status
@@ -242,31 +239,31 @@ def test_bad_tile_requests_get_the_json_error_body(
 
 
 def test_private_layer_has_no_tiles_for_anonymous_requests(
-    client: FlaskClient, layers: TileLayers
+    client: FlaskClient, tile_layers: TileLayers
 ) -> None:
     z, x, y = tile_at(14)
     for path in (
-        f"/tiles/{layers.private}/{z}/{x}/{y}.mvt",
-        f"/tiles/{layers.parcels},{layers.private}/{z}/{x}/{y}.mvt",
-        f"/tiles/{layers.private}.json",
-        f"/ogc/collections/{layers.private}/tiles",
+        f"/tiles/{tile_layers.private}/{z}/{x}/{y}.mvt",
+        f"/tiles/{tile_layers.parcels},{tile_layers.private}/{z}/{x}/{y}.mvt",
+        f"/tiles/{tile_layers.private}.json",
+        f"/ogc/collections/{tile_layers.private}/tiles",
     ):
         response = client.get(path)
-        unknown = client.get(path.replace(layers.private, "gibt-es-nicht"))
+        unknown = client.get(path.replace(tile_layers.private, "gibt-es-nicht"))
         assert response.status_code == unknown.status_code == 404
         assert response.get_json()["code"] == unknown.get_json()["code"]
 
 
 def test_gdal_mvt_driver_reads_a_tile(
-    client: FlaskClient, layers: TileLayers, tmp_path: Path
+    client: FlaskClient, tile_layers: TileLayers, tmp_path: Path
 ) -> None:
     z, x, y = tile_at(15)
-    data = get_tile(client, f"/tiles/{layers.parcels}/{z}/{x}/{y}.mvt")
+    data = get_tile(client, f"/tiles/{tile_layers.parcels}/{z}/{x}/{y}.mvt")
     path = tmp_path / str(z) / str(x) / f"{y}.pbf"
     path.parent.mkdir(parents=True)
     path.write_bytes(data)
-    frame = pyogrio.read_dataframe(path, layer=layers.parcels, CLIP="NO")
-    decoded = decode(data)[layers.parcels]["features"]
+    frame = pyogrio.read_dataframe(path, layer=tile_layers.parcels, CLIP="NO")
+    decoded = decode(data)[tile_layers.parcels]["features"]
     assert len(frame) == len(decoded) > 0
     assert frame.crs.to_epsg() == 3857
     assert sorted(frame["name"]) == sorted(f["properties"]["name"] for f in decoded)
@@ -279,16 +276,16 @@ def test_gdal_mvt_driver_reads_a_tile(
 
 
 def test_sql_is_built_from_quoted_identifiers_and_bind_parameters(
-    engine: Engine, layers: TileLayers
+    engine: Engine, tile_layers: TileLayers
 ) -> None:
     tile = TileAddress(*tile_at(16))
     with engine.connect() as conn:
-        records = [get_layer(conn, layers.parcels), get_layer(conn, layers.points)]
+        records = [get_layer(conn, tile_layers.parcels), get_layer(conn, tile_layers.points)]
     query = vector.build_query(records, tile)  # type: ignore[arg-type]
     assert query.sql.count("ST_AsMVT(") == 2 and " || " in query.sql
     assert 'layerdata."tiles-parcels__v' in query.sql and '"nummer"' in query.sql
     assert str(tile.x) not in query.sql and "tiles-points'" not in query.sql
-    assert query.params["name0"] == layers.parcels and query.params["x"] == tile.x
+    assert query.params["name0"] == tile_layers.parcels and query.params["x"] == tile.x
     assert "%(name0)s" in query.sql and "%(x0_1)s" in query.sql
     assert '"geheim"' not in query.sql
 
@@ -328,17 +325,17 @@ def test_low_zoom_simplification_is_invisible(
 
 def test_staff_see_private_tiles_and_their_metadata_as_private(
     app: Flask,
-    layers: TileLayers,
+    tile_layers: TileLayers,
     editor: Staff,  # noqa: F811
 ) -> None:
     """Tiles, TileJSON and tilesets of a private layer never reach a shared cache."""
     staff = login_session(app.test_client(), editor)
     z, x, y = tile_at(14)
     for path in (
-        f"/tiles/{layers.private}/{z}/{x}/{y}.mvt",
-        f"/tiles/{layers.private}.json",
-        f"/ogc/collections/{layers.private}/tiles",
-        f"/ogc/collections/{layers.private}/tiles/WebMercatorQuad",
+        f"/tiles/{tile_layers.private}/{z}/{x}/{y}.mvt",
+        f"/tiles/{tile_layers.private}.json",
+        f"/ogc/collections/{tile_layers.private}/tiles",
+        f"/ogc/collections/{tile_layers.private}/tiles/WebMercatorQuad",
     ):
         response = staff.get(path)
         assert response.status_code == 200, (path, response.get_data(as_text=True))
@@ -346,5 +343,5 @@ def test_staff_see_private_tiles_and_their_metadata_as_private(
         again = staff.get(path, headers={"If-None-Match": response.headers["ETag"]})
         assert again.status_code == 304
         assert again.headers["Cache-Control"] == "private, no-cache", path
-    public = staff.get(f"/tiles/{layers.parcels}.json")
+    public = staff.get(f"/tiles/{tile_layers.parcels}.json")
     assert public.headers["Cache-Control"] != "private, no-cache"
