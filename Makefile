@@ -62,7 +62,7 @@ demo: setup
 run: setup demo
 	exec $(VENV)/bin/gunicorn -c python:buergergis.gunicorn_conf \
 	  --bind 127.0.0.1:$${PORT:-5000} --workers $${WORKERS:-2} \
-	  --worker-class gthread --threads 12 --timeout 300 --access-logfile - 'buergergis:create_app()'
+	  --worker-class gthread --timeout 300 --access-logfile - 'buergergis:create_app()'
 
 # Several hosts on one machine: primary + hot standby (pg_basebackup), two app instances,
 # nginx on 127.0.0.1:$CLUSTER_PORT (8080). docs/betrieb.md, "Mehrere Rechner".

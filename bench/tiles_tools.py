@@ -25,11 +25,12 @@ import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
+from buergergis import gunicorn_conf
 from buergergis.settings import PROJECT_ROOT
 
 WORKERS = 2
-#: gthread threads per BürgerGIS worker, as ``make run`` (searches waiting for a slot hold one).
-THREADS = 12
+#: gthread threads per BürgerGIS worker, as ``make run`` (one definition: the gunicorn config).
+THREADS = gunicorn_conf.threads
 CONNECTIONS = 2
 DURATION_S = 6
 ENVS = PROJECT_ROOT / "bench" / "envs"

@@ -1,7 +1,8 @@
 """gunicorn settings shared by ``make run``, ``make cluster`` and the systemd unit.
 
-``gunicorn -c python:buergergis.gunicorn_conf …``: metrics in multiprocess mode (one
-directory of value files per server, emptied at start, dead workers forgotten).
+``gunicorn -c python:buergergis.gunicorn_conf …``: threads per worker, and metrics in
+multiprocess mode (one directory of value files per server, emptied at start, dead workers
+forgotten). Flags on the command line win over these values.
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ import os
 import shutil
 from pathlib import Path
 from typing import Any
+
+#: Threads per worker (gthread). Requests that wait — for a search slot (``web/gate.py``), an
+#: external WMS — hold a thread but no CPU; 12 leave threads for the map while up to
+#: ``BUERGERGIS_SEARCH_QUEUE`` searches wait. The SQLAlchemy pool (8 + 8 overflow) covers them.
+threads = 12
 
 
 def on_starting(server: Any) -> None:

@@ -73,7 +73,7 @@ start_app() {  # start_app PORT
   if alive "$(app_pid "$port")"; then return 0; fi
   rm -f "$RUN/app-$port.pid"  # a killed instance's stale pid file
   "$GUNICORN" -c python:buergergis.gunicorn_conf --daemon --pid "$RUN/app-$port.pid" \
-    --bind "127.0.0.1:$port" --workers "${WORKERS:-2}" --worker-class buergergis.gunicorn_worker.ThreadWorker --threads 12 \
+    --bind "127.0.0.1:$port" --workers "${WORKERS:-2}" --worker-class buergergis.gunicorn_worker.ThreadWorker \
     --timeout 300 --graceful-timeout "${GRACEFUL_TIMEOUT:-10}" --error-logfile "$RUN/app-$port.log" \
     'buergergis:create_app()'
 }
