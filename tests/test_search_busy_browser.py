@@ -2,7 +2,8 @@
 
 A search that finds the slots busy waits up to ``search_wait_s`` (3 s) and gets a 503; the
 page then tries once more after a moment and shows results if a slot has freed, else the
-server's message in the page's language. Desktop and phone screenshots of the message.
+server's message in the page's language. The slot is held by another connection until the
+test has seen what it waits for (no timing guesses). Desktop and phone screenshots.
 """
 
 from __future__ import annotations
@@ -21,23 +22,25 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("demo_layers")]
 
 
 @contextmanager
-def slot_held(engine: Engine, seconds: float) -> Iterator[None]:
-    """Another search holds the only slot for ``seconds`` (from a thread of its own)."""
+def slot_held(engine: Engine) -> Iterator[threading.Event]:
+    """Another search holds the only slot (from a thread of its own) until the block ends or
+    the yielded event is set."""
     from buergergis.web import gate
 
-    taken, done = threading.Event(), threading.Event()
+    taken, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         with engine.connect() as conn, gate.SEARCH.enter(conn, 1, 8, 1.0):
             taken.set()
-            done.wait(seconds)
+            release.wait(120)
 
     holder = threading.Thread(target=hold)
     holder.start()
     assert taken.wait(10)
     try:
-        yield
+        yield release
     finally:
+        release.set()
         holder.join()
 
 
@@ -55,9 +58,18 @@ def test_a_busy_search_retries_once_and_then_shows_results(
     desktop: Any, map_server: str, engine: Engine
 ) -> None:
     page = desktop.new_page()
-    with slot_held(engine, 4.0):  # the first try waits 3 s → 503; the retry 1.5 s later passes
+    refused: list[int] = []
+
+    def on_response(response: Any) -> None:
+        if "/search?" in response.url and response.status == 503:
+            refused.append(503)
+            release.set()  # the slot frees after the first refusal: the quiet retry passes
+
+    with slot_held(engine) as release:
+        page.on("response", on_response)
         search(page, map_server, "Osterstraße 2")
-        page.locator("#search-results .result").first.wait_for(timeout=15000)
+        page.locator("#search-results .result").first.wait_for(timeout=30000)
+    assert refused == [503]
     assert "Osterstraße 2" in page.locator("#search-results").inner_text()
     assert "gefragt" not in page.locator("#search-results").inner_text()
 
@@ -73,13 +85,13 @@ def test_a_search_busy_twice_says_so_on_desktop_and_phone(
     desktop: Any, phone: Any, map_server: str, engine: Engine, lang: str, message: str
 ) -> None:
     pages = {"desktop": desktop.new_page(), "phone": phone.new_page()}
-    with slot_held(engine, 12.0):  # both tries of both pages end in a 503
+    with slot_held(engine):  # both tries of both pages end in a 503
         for page in pages.values():
             search(page, map_server, "Osterstraße 2", lang)
         for name, page in pages.items():
             results = page.locator("#search-results")
-            results.get_by_text(message).wait_for(timeout=15000)
+            results.get_by_text(message).wait_for(timeout=30000)
             screenshot(page, f"search-busy-{lang}-{name}")
     for page in pages.values():  # free again: the next search finds the address
         page.locator("#search-form button[type=submit]").click()
-        page.locator("#search-results .result").first.wait_for(timeout=15000)
+        page.locator("#search-results .result").first.wait_for(timeout=30000)
