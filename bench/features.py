@@ -35,6 +35,7 @@ from bench.tiles import alternate, start_ours, tcp_url, uvicorn_cmd
 from bench.tiles_tools import (
     DURATION_S,
     PEERS,
+    THREADS,
     WORKERS,
     Result,
     fetch,
@@ -322,8 +323,8 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         f"Anfrage: bbox von 1 km² im dichten Teil von `{POLYGONS}` ({layer.feature_count:,} Polygone), "
         f"`limit=100`, mit `numberMatched` ({matched:,} Treffer), stabile Reihenfolge (`gid`; bei "
         "pygeoapi und tipg `sortby=gid`, MapServer ordnet selbst nach seinem Schlüssel `gid`). "
-        f"Je Server {WORKERS} Worker-Prozesse (BürgerGIS und pygeoapi: gunicorn gthread mit "
-        "4 Threads, tipg: uvicorn, MapServer 8: `mapserv` als FastCGI über spawn-fcgi hinter "
+        f"Je Server {WORKERS} Worker-Prozesse (BürgerGIS: gunicorn gthread mit {THREADS} Threads "
+        "wie `make run`, pygeoapi: gunicorn gthread mit 4 Threads, tipg: uvicorn, MapServer 8: `mapserv` als FastCGI über spawn-fcgi hinter "
         f"nginx, OGC API auf der WMS-Mapfile von BürgerGIS, `PGOPTIONS={MAPSERVER_SESSION}` wie "
         "unsere Verbindungen: keine Parallel-Worker, kein JIT), Last mit 2 Verbindungen (`wrk -t2 -c2`, `pgbench -c2 -j2 -M prepared`), "
         f"{DURATION_S} s je Lauf, {ROUNDS} Runden abwechselnd, gezeigt ist der Median mit min–max. "

@@ -326,7 +326,7 @@ def run(report: list[str], settings: Settings, engine: Engine) -> None:
         "„SQL (pgbench)“ ist genau die Anweisung, die BürgerGIS für die Kachel ausführt, mit "
         "denselben Sitzungseinstellungen (keine Parallel-Worker, siehe docs/tiles.md); die Zeile "
         "„Parallel-Worker an“ zeigt dieselbe Anweisung mit PostgreSQL-Standard. BürgerGIS läuft "
-        "wie bei `make run` (gunicorn gthread, 4 Threads); beim Cache-Treffer zusätzlich mit "
+        f"wie bei `make run` (gunicorn gthread, {THREADS} Threads); beim Cache-Treffer zusätzlich mit "
         f"sync-Workern. Lastmittel des Rechners (1 min) während der Messung: {load}.",
         "",
         *mapserver_text(vector_tile),
