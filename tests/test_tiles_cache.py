@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -245,13 +246,15 @@ def test_fast_path_never_serves_private_layers(
     service = service_of(app)
     z, x, y = tile_at(15)
     key = layer_key([(tile_layers.private, current_version(engine, tile_layers.private))])
-    service.cache.put(
-        service.cache.path(key, z, x, y, ".mvt.gz"), CachedTile(compress(b"secret"), True)
-    )
+    planted = service.cache.path(key, z, x, y, ".mvt.gz")
+    service.cache.put(planted, CachedTile(compress(b"secret"), True))
     fast = Client(
         CachedTiles(_declining_app, service, service.settings.tile_cache_control, app.url_map)
     )
-    assert fast.get(f"/tiles/{tile_layers.private}/{z}/{x}/{y}.mvt").status_code == 599
+    try:
+        assert fast.get(f"/tiles/{tile_layers.private}/{z}/{x}/{y}.mvt").status_code == 599
+    finally:  # a public-looking file of a private layer must not stay for other tests
+        shutil.rmtree(service.cache.root / key, ignore_errors=True)
 
 
 def test_lost_database_connection_is_replaced_transparently(

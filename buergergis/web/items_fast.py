@@ -22,16 +22,14 @@ again and answers it (a query that timed out costs its time twice).
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response
 from flask.ctx import RequestContext
 
-from buergergis import metrics
 from buergergis.web.caching import CORS_HEADERS, compressor
 from buergergis.web.guard import check_request
+from buergergis.web.lean import LeanPath, WSGIApp
 from buergergis.web.ogc.items import OFFERED
 from buergergis.web.ogc.items import items as items_view
 from buergergis.web.ogc.negotiation import negotiate
@@ -45,40 +43,30 @@ ROUTE = "/ogc/collections/<collection_id>/items"
 LEAN_PARAMETERS = frozenset(
     {"f", "lang", "bbox", "bbox-crs", "limit", "offset", "cursor", "crs", "properties"}
 )
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def _candidate(environ: dict[str, Any]) -> bool:
-    """A cheap look at the raw request: a GET/HEAD of a path ending in ``/items`` under
-    ``/ogc/collections/`` (the URL map decides afterwards)."""
-    path: str = environ.get("PATH_INFO", "")
-    return (
-        environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-        and path.startswith("/ogc/collections/")
-        and path.endswith("/items")
-    )
-
-
-class LeanItems:
+class LeanItems(LeanPath):
     """WSGI middleware: answers GeoJSON items pages of public layers, passes the rest on."""
 
+    route = ROUTE
+
     def __init__(self, wsgi_app: WSGIApp, app: Flask) -> None:
-        self.wsgi_app = wsgi_app
+        super().__init__(wsgi_app)
         self.app = app
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        if _candidate(environ):
-            started = time.perf_counter()
-            response = self._answer(environ)
-            if response is not None:
-                seconds = time.perf_counter() - started
-                metrics.observe_request(
-                    ROUTE, environ["REQUEST_METHOD"], response.status_code, seconds
-                )
-                return response(environ, start_response)
-        return self.wsgi_app(environ, start_response)
+    def candidate(self, environ: dict[str, Any]) -> bool:
+        """A cheap look at the raw request: a GET/HEAD of a path ending in ``/items`` under
+        ``/ogc/collections/`` (the URL map decides afterwards)."""
+        path: str = environ.get("PATH_INFO", "")
+        return (
+            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and path.startswith("/ogc/collections/")
+            and path.endswith("/items")
+        )
+
+    def answer(self, environ: dict[str, Any]) -> Response | None:
+        """The Flask view's response, or ``None`` to let Flask answer."""
+        return self._answer(environ)
 
     def _answer(self, environ: dict[str, Any]) -> Response | None:
         """The response of the Flask view, or ``None`` to let Flask answer."""

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import gzip
 import logging
-import time
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
@@ -38,6 +36,7 @@ from buergergis.tiles.provider import (
     versions_of,
 )
 from buergergis.web.caching import CORS_HEADERS, conditional, make_etag
+from buergergis.web.lean import LeanPath, WSGIApp
 
 log = logging.getLogger("buergergis.tiles")
 
@@ -48,7 +47,6 @@ ROUTE = "/tiles/<layers>/<int:z>/<int:x>/<name>"
 #: (behind nginx they never get here; ``make run`` has no nginx).
 VERSIONED_ENDPOINT = "tiles.versioned_tile"
 IMMUTABLE = "public, max-age=31536000, immutable"
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def tile_response(request: Request, tile: Tile, response_class: type[Response] = Response) -> Any:
@@ -67,35 +65,31 @@ def tile_response(request: Request, tile: Tile, response_class: type[Response] =
     return response
 
 
-class CachedTiles:
+class CachedTiles(LeanPath):
     """WSGI middleware: answers cache hits of public tiles, passes everything else on."""
+
+    route = ROUTE
 
     def __init__(
         self, wsgi_app: WSGIApp, service: TileProvider, cache_control: str, url_map: Map
     ) -> None:
-        self.wsgi_app = wsgi_app
+        super().__init__(wsgi_app)
         self.service = service
         self.cache_control = cache_control
         self.url_map = url_map
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        started = time.perf_counter()
-        if (
+    def candidate(self, environ: dict[str, Any]) -> bool:
+        """A GET/HEAD under ``/tiles/`` without a query string, with the cache on."""
+        return (
             environ.get("REQUEST_METHOD") in ("GET", "HEAD")
             and not environ.get("QUERY_STRING")
             and environ.get("PATH_INFO", "").startswith("/tiles/")
             and self.service.cache.enabled
-        ):
-            response = self._hit(environ)
-            if response is not None:
-                seconds = time.perf_counter() - started
-                metrics.observe_request(
-                    ROUTE, environ["REQUEST_METHOD"], response.status_code, seconds
-                )
-                return response(environ, start_response)
-        return self.wsgi_app(environ, start_response)
+        )
+
+    def answer(self, environ: dict[str, Any]) -> Response | None:
+        """The cached tile, or ``None`` (a miss, private, malformed, any error)."""
+        return self._hit(environ)
 
     def _spec(self, environ: dict[str, Any]) -> tuple[TileSpec, tuple[int, ...] | None] | None:
         """The tile of the request by the Flask route's own grammar and, for a versioned URL,
