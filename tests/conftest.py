@@ -294,3 +294,13 @@ def tile_layers(
     from tests.tiles_support import load_tile_layers
 
     return load_tile_layers(engine, settings, tmp_path_factory.mktemp("tiles"))
+
+
+@pytest.fixture(scope="session")
+def ogc_layers(
+    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> list[str]:
+    """The OGC fixture layers (``tests/ogc_support.py``), loaded once per session."""
+    from tests.ogc_support import load_ogc_layers
+
+    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))

@@ -15,25 +15,14 @@ from urllib.parse import urlsplit
 import brotli
 import pytest
 from flask import Flask
-from sqlalchemy import Engine
 from werkzeug.test import Client, TestResponse
 
-from buergergis.settings import Settings
 from buergergis.web.items_fast import LeanItems
-from tests.ogc_support import load_ogc_layers
 
 ITEMS = "/ogc/collections/buergeraemter/items"
 MANY = "/ogc/collections/messpunkte/items"
 BBOX = "bbox=9.30,52.05,9.45,52.15"
 DECLINED = 599
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 class _Frozen(datetime):

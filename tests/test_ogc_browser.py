@@ -6,20 +6,8 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import Engine
-
-from buergergis.settings import Settings
-from tests.ogc_support import load_ogc_layers
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 @pytest.fixture(scope="module")

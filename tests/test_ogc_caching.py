@@ -16,17 +16,8 @@ from sqlalchemy import Engine
 from buergergis.catalog.models import Attribute, Source, VectorLayer
 from buergergis.ingest.pipeline import load_layer
 from buergergis.settings import Settings
-from tests.ogc_support import load_ogc_layers
 
 ITEMS = "/ogc/collections/buergeraemter/items"
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 def _load_version(engine: Engine, settings: Settings, directory: Path, names: list[str]) -> None:

@@ -13,20 +13,11 @@ from pyproj import CRS, Transformer
 from shapely.geometry import shape
 from sqlalchemy import Engine
 
-from buergergis.settings import Settings
 from buergergis.store.crs import SUPPORTED
-from tests.ogc_support import frame_of, load_ogc_layers
+from tests.ogc_support import frame_of
 
 TOLERANCE = {4326: 1e-6, 25832: 0.002, 3857: 0.02, 31467: 0.002}
 pytestmark = pytest.mark.timeout(300)  # a stuck HTTP client fails instead of hanging
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
-
-from buergergis.settings import Settings
-from tests.ogc_support import load_ogc_layers
 
 pytestmark = pytest.mark.timeout(1300)  # the suite pages through every collection of the session
 
@@ -22,14 +18,6 @@ pytestmark = pytest.mark.timeout(1300)  # the suite pages through every collecti
 #: other than GeoJSON (our umlaut-rich names and the CRS URIs never matter here). The bbox
 #: behaviour it means to check is covered by tests/test_ogc_core.py and test_ogc_crs.py.
 NOT_THE_SERVERS_FAULT = ("test_ast15",)
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 def _suite_dir() -> Path:

@@ -12,17 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from buergergis.settings import Settings
-from tests.ogc_support import frame_of, load_ogc_layers
+from tests.ogc_support import frame_of
 
 ITEMS = "/ogc/collections/{}/items"
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 def _rels(doc: dict) -> dict[str, str]:

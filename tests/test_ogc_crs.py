@@ -13,22 +13,13 @@ from pyproj.transformer import TransformerGroup
 from shapely.geometry import shape
 from sqlalchemy import Engine
 
-from buergergis.settings import Settings
 from buergergis.store.crs import SUPPORTED, find_crs
-from tests.ogc_support import frame_of, load_ogc_layers
+from tests.ogc_support import frame_of
 
 ITEMS = "/ogc/collections/{}/items"
 #: pyproj target CRS for each API CRS (EPSG:4326 in its official lat/lon order).
 PYPROJ = {c.uri: ("OGC:CRS84" if c.uri.endswith("CRS84") else f"EPSG:{c.srid}") for c in SUPPORTED}
 TOLERANCE = {4326: 1e-6, 25832: 0.002, 3857: 0.02, 31467: 0.002}
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 def expected_coords(geom: shapely.Geometry, uri: str) -> np.ndarray:

@@ -26,17 +26,9 @@ from buergergis.settings import Settings
 from buergergis.store.catalog import get_layer
 from buergergis.store.exports import _batches, _schema, geojson_chunks
 from tests.conftest import require
-from tests.ogc_support import frame_of, load_ogc_layers
+from tests.ogc_support import frame_of
 
 URL = "/ogc/collections/{}/download/{}"
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 def _read(data: bytes, suffix: str, tmp_path: Path) -> pd.DataFrame:

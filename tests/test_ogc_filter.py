@@ -19,17 +19,9 @@ from buergergis.store.catalog import LayerRecord
 from buergergis.store.cql import Binder, CqlTranslator
 from buergergis.store.crs import CRS84
 from buergergis.store.features import ItemsQuery, SortKey, build_count, build_items
-from tests.ogc_support import frame_of, load_ogc_layers
+from tests.ogc_support import frame_of
 
 ITEMS = "/ogc/collections/{}/items"
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 def names(client: FlaskClient, layer: str, **params: str) -> list[str]:

@@ -8,19 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
-from sqlalchemy import Engine
 
-from buergergis.settings import Settings
 from buergergis.web.ogc.params import ITEMS
-from tests.ogc_support import load_ogc_layers
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 @pytest.fixture()

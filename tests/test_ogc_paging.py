@@ -11,21 +11,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from buergergis.settings import Settings
 from buergergis.store.catalog import get_layer
 from buergergis.store.features import ItemsQuery, SortKey, build_items
 from buergergis.store.paging import Cursor
-from tests.ogc_support import load_ogc_layers
 
 ITEMS = "/ogc/collections/{}/items"
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 def _next(doc: dict) -> str | None:

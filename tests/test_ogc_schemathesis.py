@@ -10,10 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
-
-from buergergis.settings import Settings
-from tests.ogc_support import load_ogc_layers
 
 pytestmark = pytest.mark.timeout(900)
 MAX_EXAMPLES = 25
@@ -22,14 +18,6 @@ MAX_EXAMPLES = 25
 # inside the range of ``bbox-crs``, a CQL2 filter's grammar, property names per collection).
 # What it would find about ``f`` (a value offered but refused) test_every_offered_f_is_served
 # in tests/test_ogc_openapi.py checks for every operation.
-
-
-@pytest.fixture(scope="session")
-def ogc_layers(
-    engine: Engine, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
-    """The OGC fixture layers, loaded once per session."""
-    return load_ogc_layers(engine, settings, tmp_path_factory.mktemp("ogc"))
 
 
 CHECKS = (
