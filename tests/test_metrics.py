@@ -51,11 +51,15 @@ def test_metrics_count_requests_by_route_and_status(client: FlaskClient) -> None
 
 
 @pytest.mark.usefixtures("demo_layers")
-def test_tile_cache_hits_and_misses_are_counted(client: FlaskClient) -> None:
+def test_tile_cache_hits_and_misses_are_counted(app: Flask, client: FlaskClient) -> None:
+    from buergergis.tiles.cache import withdraw_layer
+
     def count(result: str) -> float:
         text = client.get("/metrics").get_data(as_text=True)
         return samples(text, "buergergis_tile_cache_total", result=result)
 
+    # Other tests of the session (the map in a browser) may have cached this tile already.
+    withdraw_layer(app.extensions["buergergis.tiles"].cache.root, "ortsteile")
     hits, misses = count("hit"), count("miss")
     tile = "/tiles/ortsteile/13/4309/2701.mvt?v=metrics"  # Hameln; a query: never the fast path
     first = client.get(tile)
